@@ -22,35 +22,40 @@ const WHOLE_ROW_DECODE_LIMIT = 8192;
 export class ChunkText {
   readonly #bytes: Uint8Array;
   readonly #scratch: { buffer: Uint8Array };
-  #first = -1;
+  #first: number;
   #text: string | null | undefined;
 
   /**
    * @param bytes The chunk.
    * @param scratch A buffer holder owned by the reader, reused for the masked copy: it is only
    * used inside one synchronous `get()` call.
+   * @param firstMessage Offset of the first message that starts in the chunk, or -1 if not known
+   * yet (see {@link setFirstMessage}).
    */
-  constructor(bytes: Uint8Array, scratch: { buffer: Uint8Array }) {
+  constructor(bytes: Uint8Array, scratch: { buffer: Uint8Array }, firstMessage: number) {
     this.#bytes = bytes;
     this.#scratch = scratch;
+    this.#first = firstMessage;
   }
 
-  /** Records where the first message that starts in this chunk begins. */
-  mark(offset: number): void {
-    if (this.#first < 0) this.#first = offset;
+  /** Sets the offset of the first message that starts in the chunk, once it is known. */
+  setFirstMessage(offset: number): void {
+    this.#first = offset;
   }
 
   /** The chunk's text when every byte decoded to exactly one UTF-16 unit, else null. */
   get(): string | null {
     let text = this.#text;
     if (text === undefined) {
+      // Without a known message boundary the walk cannot tell values from framing.
+      if (this.#first < 0) return null;
       const bytes = this.#bytes;
       if (this.#scratch.buffer.length < bytes.length) {
         this.#scratch.buffer = new Uint8Array(bytes.length);
       }
       const copy = this.#scratch.buffer.subarray(0, bytes.length);
       copy.set(bytes);
-      maskFraming(copy, this.#first < 0 ? copy.length : this.#first);
+      maskFraming(copy, this.#first);
       const t = decodeUtf8(copy, 0, copy.length);
       text = this.#text = t.length === copy.length ? t : null;
     }
@@ -108,8 +113,8 @@ function maskFraming(b: Uint8Array, first: number): void {
  * ```
  */
 export class DataRow {
-  /** Discriminator. */
-  readonly type = "DataRow" as const;
+  /** Discriminator (on the prototype: one less field to store per row). */
+  declare readonly type: "DataRow";
   /** The buffer holding the message. Shared: do not modify. */
   readonly bytes: Uint8Array;
   /** Offset of the first column's length word in `bytes`. */
@@ -264,6 +269,8 @@ export class DataRow {
     return out;
   }
 }
+
+Object.defineProperty(DataRow.prototype, "type", { value: "DataRow", enumerable: false });
 
 /**
  * Decodes and validates a DataRow body `bytes[start, end)`: every column length is checked against

@@ -70,8 +70,13 @@ abstract class Framer<M> {
     end: number,
     inChunk: boolean,
   ): M;
-  /** Called when a new chunk arrives. */
-  protected onChunk(_chunk: Uint8Array): void {}
+  /**
+   * Called when a new chunk arrives, with the offset where the first message that starts in it
+   * begins (the chunk's length if none does), or -1 while a header split across chunks is unread.
+   */
+  protected onChunk(_chunk: Uint8Array, _firstMessage: number): void {}
+  /** Called when a header split across chunks completes, with the offset of the next message. */
+  protected onFirstMessage(_offset: number): void {}
 
   /** Bytes received but not yet returned as messages (part of an incomplete message). */
   get buffered(): number {
@@ -91,7 +96,10 @@ abstract class Framer<M> {
     this.#base += this.#chunk.length;
     this.#chunk = chunk;
     this.#pos = 0;
-    this.onChunk(chunk);
+    let first = 0;
+    if (this.#body !== undefined) first = Math.min(this.#body.length - this.#bodyFill, chunk.length);
+    else if (this.#headLength > 0) first = -1;
+    this.onChunk(chunk, first);
   }
 
   /**
@@ -138,7 +146,8 @@ abstract class Framer<M> {
     const headerSize = this.#headerSize;
     if (this.#headLength > 0 || available < headerSize) {
       // Collect the header byte by byte across chunks; it is at most 5 bytes.
-      if (this.#headLength === 0) this.#bodyOffset = this.#base + pos;
+      const continued = this.#headLength > 0;
+      if (!continued) this.#bodyOffset = this.#base + pos;
       const n = Math.min(headerSize - this.#headLength, available);
       this.#head.set(chunk.subarray(pos, pos + n), this.#headLength);
       this.#headLength += n;
@@ -151,6 +160,7 @@ abstract class Framer<M> {
       const at = headerSize - 4;
       const length = (h[at]! << 24) | (h[at + 1]! << 16) | (h[at + 2]! << 8) | h[at + 3]!;
       this.#check(tag, length);
+      if (continued) this.onFirstMessage(Math.min(pos + length - 4, chunk.length));
       return this.#begin(tag, length - 4);
     }
 
@@ -215,9 +225,12 @@ export class BackendStreamReader extends Framer<BackendMessage> {
   constructor(options?: StreamReaderOptions) {
     super(options);
   }
-  protected override onChunk(chunk: Uint8Array): void {
+  protected override onChunk(chunk: Uint8Array, firstMessage: number): void {
     // Decoded only if a row asks for its values as text.
-    this.#chunkText = new ChunkText(chunk, this.#scratch);
+    this.#chunkText = new ChunkText(chunk, this.#scratch, firstMessage);
+  }
+  protected override onFirstMessage(offset: number): void {
+    this.#chunkText?.setFirstMessage(offset);
   }
   protected override limit(): number {
     return this.maxMessageSize;
@@ -229,10 +242,7 @@ export class BackendStreamReader extends Framer<BackendMessage> {
     end: number,
     inChunk: boolean,
   ): BackendMessage {
-    if (!inChunk) return decodeBackendMessage(tag, bytes, start, end);
-    const chunkText = this.#chunkText!;
-    chunkText.mark(start - 5);
-    return decodeBackendMessage(tag, bytes, start, end, chunkText);
+    return decodeBackendMessage(tag, bytes, start, end, inChunk ? this.#chunkText : undefined);
   }
 }
 
