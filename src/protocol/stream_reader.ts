@@ -97,8 +97,9 @@ abstract class Framer<M> {
     this.#chunk = chunk;
     this.#pos = 0;
     let first = 0;
-    if (this.#body !== undefined) first = Math.min(this.#body.length - this.#bodyFill, chunk.length);
-    else if (this.#headLength > 0) first = -1;
+    if (this.#body !== undefined) {
+      first = Math.min(this.#body.length - this.#bodyFill, chunk.length);
+    } else if (this.#headLength > 0) first = -1;
     this.onChunk(chunk, first);
   }
 
@@ -110,6 +111,22 @@ abstract class Framer<M> {
   next(): M | undefined {
     if (this.#failure !== undefined) throw this.#failure;
     try {
+      // Fast path: a whole tagged message inside the current chunk, nothing carried over.
+      const chunk = this.#chunk;
+      const pos = this.#pos;
+      if (
+        this.#headerSize === 5 && this.#body === undefined && this.#headLength === 0 &&
+        chunk.length - pos >= 5
+      ) {
+        const length = (chunk[pos + 1]! << 24) | (chunk[pos + 2]! << 16) |
+          (chunk[pos + 3]! << 8) | chunk[pos + 4]!;
+        const end = pos + 1 + length;
+        if (length >= 4 && length <= this.maxMessageSize && end <= chunk.length) {
+          this.#bodyOffset = this.#base + pos;
+          this.#pos = end;
+          return this.decode(chunk[pos]!, chunk, pos + 5, end, true);
+        }
+      }
       return this.#next();
     } catch (err) {
       if (err instanceof ProtocolError) {
