@@ -1,21 +1,65 @@
 /**
  * pgline: a zero-dependency PostgreSQL client and wire-protocol toolkit for Deno, Bun and Node.
  *
- * This entry exports the error classes; the protocol codec is at `@pgline/pgline/protocol`.
+ * This is the Deno entry: `connect` uses Deno's sockets and environment. The protocol codec is at
+ * `@pgline/pgline/protocol`.
  *
- * @example Catching a server error
- * ```ts
- * import { PostgresError } from "@pgline/pgline";
- * try {
- *   throw new PostgresError({ code: "42P01", message: 'relation "nope" does not exist' });
- * } catch (err) {
- *   if (err instanceof PostgresError && err.code === "42P01") console.log("no such table");
- * }
+ * @example Connecting and running a query
+ * ```ts ignore
+ * import { connect } from "@pgline/pgline";
+ * await using db = await connect("postgres://app@localhost/app?sslmode=verify-full");
+ * const [result] = await db.query("select current_user");
+ * console.log(result?.rows); // [["app"]]
  * ```
  *
  * @module
  */
 
+import { type ConnectClientOptions, connectWith } from "./src/client.ts";
+import type { ConnectOptions } from "./src/config.ts";
+import type { Connection } from "./src/connection/connection.ts";
+import { denoConfigHost, denoTransport } from "./src/transport/deno.ts";
+
+/**
+ * Opens a connection, with libpq's semantics for the configuration, TLS and authentication.
+ *
+ * @param config A URL (`postgres://user:pass@host:5432/db?sslmode=require`), a libpq keyword/value
+ * string (`host=... dbname=...`), or an options object; gaps are filled from the `PG*`
+ * environment variables, the service file and the password file, as libpq does.
+ * @param options Client-side settings with no libpq keyword (`connectTimeout` in ms, a password
+ * function, `onNotice`, `onTrace`, a transport); they override `config`.
+ * @returns An open connection.
+ * @throws {TypeError|RangeError|SyntaxError} for a bad configuration (the password is redacted).
+ * @throws {PostgresError} when the server refuses (e.g. SQLSTATE 28P01, wrong password).
+ * @throws {AuthenticationError} when the client refuses (bad server signature, channel binding).
+ * @throws {ConnectionError} when no server could be reached.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "@pgline/pgline";
+ * const db = await connect({ host: "localhost", database: "app", user: "app" }, {
+ *   password: async () => await fetchToken(),
+ * });
+ * await db.close();
+ * ```
+ */
+export function connect(
+  config?: string | URL | ConnectOptions,
+  options?: ConnectClientOptions,
+): Promise<Connection> {
+  return connectWith({ transport: denoTransport, host: denoConfigHost() }, config, options);
+}
+
+export type { ConnectClientOptions, Runtime } from "./src/client.ts";
+export type { ClientOptions, ConnectOptions } from "./src/config.ts";
+export type { Connection, ConnectionState, SimpleResult } from "./src/connection/connection.ts";
+export type {
+  Socket,
+  TlsInfo,
+  TlsOptions,
+  Transport,
+  TransportTarget,
+} from "./src/transport/transport.ts";
 export {
   AuthenticationError,
   ConnectionError,

