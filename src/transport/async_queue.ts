@@ -54,6 +54,8 @@ export class ChunkQueue {
   #lowWaterMark: number;
 
   /**
+   * Creates an empty queue.
+   *
    * @param options Drain callback and low-water mark.
    */
   constructor(options: ChunkQueueOptions = {}) {

@@ -1,0 +1,317 @@
+/**
+ * Connection set-up against a scripted server (built on our own backend codec) for faults a real
+ * server does not produce: each must end in a clear, typed error, never a hang.
+ */
+import assert from "node:assert/strict";
+import {
+  AuthenticationError,
+  connect,
+  ConnectionError,
+  PostgresError,
+  ProtocolError,
+} from "../mod.ts";
+import {
+  encodeBackendMessage,
+  type FrontendMessage,
+  FrontendStreamReader,
+  type PasswordPacketKind,
+} from "../src/protocol/mod.ts";
+import type { BackendMessage } from "../src/protocol/messages.ts";
+import { ScramServer, scramVerifier } from "../src/auth/scram.ts";
+
+/** One accepted connection, with helpers to script it. */
+class Peer {
+  readonly reader = new FrontendStreamReader();
+  constructor(readonly conn: Deno.Conn) {}
+  async receive(kind?: PasswordPacketKind): Promise<FrontendMessage> {
+    if (kind) this.reader.passwordKind = kind;
+    for (;;) {
+      const msg = this.reader.next();
+      if (msg) return msg;
+      const buf = new Uint8Array(4096);
+      const n = await this.conn.read(buf);
+      if (n === null) throw new Error("client closed");
+      this.reader.push(buf.subarray(0, n));
+    }
+  }
+  async send(...msgs: (BackendMessage | Uint8Array)[]): Promise<void> {
+    for (const m of msgs) {
+      const bytes = m instanceof Uint8Array ? m : encodeBackendMessage(m);
+      let off = 0;
+      while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+    }
+  }
+}
+
+/** Serves one scripted connection on a random loopback port; returns the port. */
+function scripted(script: (peer: Peer) => Promise<void>): { port: number; done: Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const done = (async () => {
+    const conn = await listener.accept();
+    listener.close();
+    try {
+      await script(new Peer(conn));
+    } catch {
+      // The client hung up: the script ends there.
+    } finally {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }
+  })();
+  return { port, done };
+}
+
+const READY: BackendMessage[] = [
+  { type: "AuthenticationOk" },
+  { type: "BackendKeyData", processId: 1, secretKey: new Uint8Array(4) },
+  { type: "ReadyForQuery", status: "I" },
+];
+
+async function expectError(
+  port: number,
+  done: Promise<void>,
+  url: string,
+  check: (e: unknown) => boolean,
+): Promise<void> {
+  let error: unknown;
+  try {
+    // connect_timeout in the URL when a test sets one, else 5 s so nothing can hang.
+    const options = url.includes("connect_timeout") ? undefined : { connectTimeout: 5000 };
+    const db = await connect(url.replace("PORT", String(port)), options);
+    await db.close();
+  } catch (e) {
+    error = e;
+  }
+  await done;
+  assert.ok(error !== undefined, "connected, but it must fail");
+  assert.ok(check(error), `unexpected error: ${error}`);
+}
+
+Deno.test("bytes injected after 'S' are refused (CVE-2021-23222)", async () => {
+  const { port, done } = scripted(async (peer) => {
+    assert.equal((await peer.receive()).type, "SSLRequest");
+    // 'S' followed by a forged AuthenticationOk in the same packet, before any TLS.
+    await peer.send(Uint8Array.of(0x53, 0x52, 0, 0, 0, 8, 0, 0, 0, 0));
+    await peer.receive();
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=require",
+    (e) => e instanceof ProtocolError && /unencrypted data after SSL response/.test(e.message),
+  );
+});
+
+Deno.test("an ErrorResponse to SSLRequest is not shown, and require fails (CVE-2024-10977)", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send({
+      type: "ErrorResponse",
+      fields: { S: "FATAL", C: "XX000", M: "please type your password here" },
+    });
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=require",
+    (e) =>
+      e instanceof ConnectionError && !/please type/.test(e.message) && /not shown/.test(e.message),
+  );
+});
+
+Deno.test("an invalid answer to SSLRequest is a ProtocolError", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send(Uint8Array.of(0x58));
+    await peer.receive();
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=prefer",
+    (e) => e instanceof ProtocolError && /invalid response to SSL negotiation: 'X'/.test(e.message),
+  );
+});
+
+Deno.test("'N' with sslmode=require fails; with prefer the session goes on without TLS", async () => {
+  {
+    const { port, done } = scripted(async (peer) => {
+      await peer.receive();
+      await peer.send(Uint8Array.of(0x4e));
+      await peer.receive();
+    });
+    await expectError(
+      port,
+      done,
+      "postgres://u@127.0.0.1:PORT/d?sslmode=require",
+      (e) =>
+        e instanceof ConnectionError &&
+        /does not support SSL, but SSL was required/.test(e.message),
+    );
+  }
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send(Uint8Array.of(0x4e));
+    const startup = await peer.receive();
+    assert.equal(startup.type, "StartupMessage");
+    await peer.send(...READY);
+    assert.equal((await peer.receive()).type, "Terminate");
+  });
+  const db = await connect(`postgres://u@127.0.0.1:${port}/d?sslmode=prefer`);
+  assert.equal(db.tls, undefined);
+  await db.close();
+  await done;
+});
+
+Deno.test("a forged SCRAM server signature is refused", async () => {
+  const verifier = await scramVerifier("secret");
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send({ type: "AuthenticationSASL", mechanisms: ["SCRAM-SHA-256"] });
+    const first = await peer.receive("SASLInitialResponse");
+    assert.ok(first.type === "SASLInitialResponse" && first.data);
+    const server = new ScramServer(verifier);
+    await peer.send({
+      type: "AuthenticationSASLContinue",
+      data: server.serverFirstMessage(first.data),
+    });
+    const final = await peer.receive("SASLResponse");
+    assert.equal(final.type, "SASLResponse");
+    // A server that does not know the password cannot sign: send a wrong signature.
+    await peer.send({
+      type: "AuthenticationSASLFinal",
+      data: new TextEncoder().encode("v=" + btoa("x".repeat(32))),
+    });
+    await peer.receive();
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u:secret@127.0.0.1:PORT/d?sslmode=disable",
+    (e) => e instanceof AuthenticationError,
+  );
+});
+
+Deno.test("AuthenticationOk before the SASL exchange completes is refused", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send({ type: "AuthenticationSASL", mechanisms: ["SCRAM-SHA-256"] });
+    await peer.receive("SASLInitialResponse");
+    await peer.send(...READY);
+    await peer.receive();
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u:secret@127.0.0.1:PORT/d?sslmode=disable",
+    (e) =>
+      e instanceof AuthenticationError && /before the SASL exchange was complete/.test(e.message),
+  );
+});
+
+Deno.test("GSSAPI and SSPI requests get a clear 'not supported' error", async () => {
+  for (const type of ["AuthenticationGSS", "AuthenticationSSPI"] as const) {
+    const { port, done } = scripted(async (peer) => {
+      await peer.receive();
+      await peer.send({ type });
+      await peer.receive();
+    });
+    await expectError(
+      port,
+      done,
+      "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
+      (e) => e instanceof AuthenticationError && /not supported/.test(e.message),
+    );
+  }
+});
+
+Deno.test("a server that never answers hits connect_timeout", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await new Promise((r) => setTimeout(r, 4000));
+  });
+  const started = performance.now();
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=disable&connect_timeout=2",
+    (e) => e instanceof ConnectionError && /Timeout expired/.test(e.message),
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 1900, `gave up after ${elapsed} ms`);
+});
+
+Deno.test("a connection cut in the middle of startup is a ConnectionError", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    // Half of a ParameterStatus, then hang up.
+    await peer.send(
+      encodeBackendMessage({ type: "AuthenticationOk" }),
+      Uint8Array.of(0x53, 0, 0, 0, 40, 0x61),
+    );
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
+    (e) => e instanceof ConnectionError && /in the middle of a message/.test(e.message),
+  );
+});
+
+Deno.test("an oversized message length from the server is a ProtocolError", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send(Uint8Array.of(0x52, 0x7f, 0xff, 0xff, 0xff));
+    await peer.receive();
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
+    (e) => e instanceof ProtocolError && /exceeds the maximum/.test(e.message),
+  );
+});
+
+Deno.test("a 3.0 session with a long cancel key is refused", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send(
+      { type: "AuthenticationOk" },
+      { type: "BackendKeyData", processId: 1, secretKey: new Uint8Array(32) },
+      { type: "ReadyForQuery", status: "I" },
+    );
+    await peer.receive();
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
+    (e) => e instanceof ProtocolError && /cancel key under protocol 3.0/.test(e.message),
+  );
+});
+
+Deno.test("the server's FATAL during startup arrives as a PostgresError with its fields", async () => {
+  const { port, done } = scripted(async (peer) => {
+    await peer.receive();
+    await peer.send({
+      type: "ErrorResponse",
+      fields: {
+        S: "FATAL",
+        V: "FATAL",
+        C: "3D000",
+        M: 'database "d" does not exist',
+        R: "InitPostgres",
+      },
+    });
+  });
+  await expectError(
+    port,
+    done,
+    "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
+    (e) =>
+      e instanceof PostgresError && e.code === "3D000" && e.severity === "FATAL" &&
+      e.routine === "InitPostgres",
+  );
+});
