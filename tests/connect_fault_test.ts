@@ -315,3 +315,12 @@ Deno.test("the server's FATAL during startup arrives as a PostgresError with its
       e.routine === "InitPostgres",
   );
 });
+
+Deno.test("settings that cannot be enforced are refused, not ignored", async () => {
+  for (const extra of ["sslcrl=/tmp/crl.pem", "sslcrldir=/tmp", "requirepeer=postgres"]) {
+    await assert.rejects(
+      connect(`host=127.0.0.1 port=1 user=u sslmode=require ${extra}`),
+      (e: unknown) => e instanceof ConnectionError && /not supported/.test((e as Error).message),
+    );
+  }
+});

@@ -493,6 +493,17 @@ export async function establish(
       "gssencmode=require, but GSSAPI encryption is not supported by pgline",
     );
   }
+  // Security settings that cannot be enforced are refused, never silently dropped.
+  if (
+    config.sslMode !== "disable" && (config.sslCrl !== undefined || config.sslCrlDir !== undefined)
+  ) {
+    throw new ConnectionError(
+      "sslcrl and sslcrldir are not supported: certificate revocation lists cannot be checked",
+    );
+  }
+  if (config.requirePeer !== undefined) {
+    throw new ConnectionError("requirepeer is not supported: the peer's user cannot be checked");
+  }
   const hosts = [...config.hosts];
   if (config.loadBalanceHosts === "random") shuffle(hosts);
   const passes: ResolvedConfig["targetSessionAttrs"][] = config.targetSessionAttrs ===
