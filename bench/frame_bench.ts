@@ -12,24 +12,13 @@ import { Buffer } from "node:buffer";
 import { Parser } from "npm:pg-protocol@1.16.1/dist/parser.js";
 import { BackendStreamReader, DataRow } from "../src/protocol/mod.ts";
 import { BACKEND_TAGS } from "../src/protocol/backend.ts";
+import { prng } from "../src/testdata/prng.ts";
 
 const args = new Map<string, string>();
 for (let i = 0; i < Deno.args.length; i += 2) args.set(Deno.args[i]!, Deno.args[i + 1] ?? "");
 const TARGET_MB = Number(args.get("--mb") ?? 50);
 const RUNS = Number(args.get("--runs") ?? 7);
 const CHUNK = 64 * 1024;
-
-/** Deterministic PRNG so every run parses the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A server stream like `select id, name, email, created_at, note from t`: RowDescription, 1000

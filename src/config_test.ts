@@ -1,32 +1,6 @@
-import { assert, assertEquals, assertRejects } from "./config/test_assert.ts";
-import {
-  type ClientOptions,
-  type ConfigHost,
-  type ConnectOptions,
-  DEFAULT_SOCKET_DIR,
-  resolveConfig,
-  type ResolvedConfig,
-  staticConfigHost,
-  type StaticFile,
-} from "./config.ts";
-
-const SECRET = "hunter2-S3cret";
-
-function host(
-  env: Record<string, string> = {},
-  files: Record<string, StaticFile> = {},
-  unixSockets = false,
-): ConfigHost {
-  return staticConfigHost({ USER: "osuser", HOME: "/home/osuser", ...env }, files, { unixSockets });
-}
-
-function resolve(
-  config?: string | URL | ConnectOptions,
-  options?: ClientOptions,
-  h: ConfigHost = host(),
-): Promise<ResolvedConfig> {
-  return resolveConfig(config, options, h);
-}
+import { assert, assertEquals, assertRejects } from "./config/testdata/assert.ts";
+import { host, resolve, SECRET } from "./config/testdata/resolve_helpers.ts";
+import { DEFAULT_SOCKET_DIR, resolveConfig, staticConfigHost } from "./config.ts";
 
 Deno.test("defaults: libpq's defaults with no configuration at all", async () => {
   const c = await resolve();

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "./test_assert.ts";
+import { assert, assertEquals, assertThrows } from "./testdata/assert.ts";
 import { isConnectionUri, parseConnectionString, redactConnectionString } from "./conninfo.ts";
 
 const SECRET = "hunter2-S3cret";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./test_assert.ts";
+import { assert, assertEquals } from "./testdata/assert.ts";
 import { staticConfigHost, type StaticFile } from "./host.ts";
 import { findPgpassPassword, lookupPassword } from "./pgpass.ts";
 import { resolveConfig } from "./resolve.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "./test_assert.ts";
+import { assert, assertEquals, assertThrows } from "./testdata/assert.ts";
 import { AUTH_METHODS, parseRequireAuth } from "./require_auth.ts";
 
 Deno.test("require_auth: empty means no restriction", () => {

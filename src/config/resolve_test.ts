@@ -1,33 +1,6 @@
-import { assert, assertEquals, assertRejects } from "./test_assert.ts";
-import {
-  type ClientOptions,
-  type ConfigHost,
-  type ConnectOptions,
-  formatConfig,
-  redactConfig,
-  resolveConfig,
-  type ResolvedConfig,
-  staticConfigHost,
-  type StaticFile,
-} from "../config.ts";
-
-const SECRET = "hunter2-S3cret";
-
-function host(
-  env: Record<string, string> = {},
-  files: Record<string, StaticFile> = {},
-  unixSockets = false,
-): ConfigHost {
-  return staticConfigHost({ USER: "osuser", HOME: "/home/osuser", ...env }, files, { unixSockets });
-}
-
-function resolve(
-  config?: string | URL | ConnectOptions,
-  options?: ClientOptions,
-  h: ConfigHost = host(),
-): Promise<ResolvedConfig> {
-  return resolveConfig(config, options, h);
-}
+import { assert, assertEquals, assertRejects } from "./testdata/assert.ts";
+import { resolve, SECRET } from "./testdata/resolve_helpers.ts";
+import { type ConnectOptions, formatConfig, redactConfig } from "../config.ts";
 
 async function rejectsWithoutLeak(
   promise: Promise<unknown>,

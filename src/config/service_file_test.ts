@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "./test_assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "./testdata/assert.ts";
 import { staticConfigHost } from "./host.ts";
 import { parseServiceFile, readService } from "./service_file.ts";
 

@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
 import { BackendStreamReader, DataRow, ProtocolError } from "./mod.ts";
 import { bytes, i16, i32, tagged } from "./testdata/golden.ts";
+import { prng } from "../testdata/prng.ts";
 
 const reference = new TextDecoder("utf-8", { ignoreBOM: true });
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   "a",

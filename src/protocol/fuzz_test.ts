@@ -17,21 +17,10 @@ import type { BackendMessage, FrontendMessage } from "./messages.ts";
 import type { PasswordPacketKind } from "./frontend.ts";
 import { BACKEND_GOLDEN, bytes, FRONTEND_GOLDEN, i32 } from "./testdata/golden.ts";
 import { normalize } from "./testdata/normalize.ts";
+import { prng } from "../testdata/prng.ts";
 
 const SEED = Number(Deno.env.get("PGLINE_FUZZ_SEED") ?? 0x5eed2026);
 const CASES = Number(Deno.env.get("PGLINE_FUZZ_CASES") ?? 50000);
-
-/** mulberry32: small, seedable, good enough to pick bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BACKEND_TAGS = "R K 2 3 C G H W d c D I E V v n N A t S 1 s Z T".split(" ");
 const FRONTEND_TAGS = "p Q P B D E C S H X d c f F".split(" ");
