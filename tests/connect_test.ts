@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { AuthenticationError, connect, ConnectionError, PostgresError } from "../mod.ts";
 import type { ConnectClientOptions, Connection, ConnectOptions } from "../mod.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
+import { TEST_USER_NAMES, type TestUserName } from "../tools/pg_config.ts";
 
 const servers = loadTestServers();
 const ignore = servers === undefined;
@@ -14,15 +15,8 @@ const tls = servers?.tls;
 
 const SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const;
 type SslMode = typeof SSL_MODES[number];
-const USERS = [
-  "trust_user",
-  "password_user",
-  "md5_user",
-  "scram_user",
-  "ssl_user",
-  "cert_user",
-] as const;
-type User = typeof USERS[number];
+const USERS = TEST_USER_NAMES;
+type User = TestUserName;
 const AUTH: Record<User, string> = {
   trust_user: "none",
   password_user: "password",
