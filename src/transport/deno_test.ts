@@ -108,19 +108,24 @@ const echo = (socket: net.Socket): void => {
   socket.on("data", (chunk) => socket.write(chunk));
 };
 
+/** Runs a TLS echo server (ALPN "postgresql") over an accepted socket. */
+function secureEcho(socket: net.Socket, p: Pki): void {
+  const secure = new tls.TLSSocket(socket, {
+    isServer: true,
+    key: p.key,
+    cert: p.cert,
+    ALPNProtocols: ["postgresql"],
+  });
+  secure.on("error", () => {});
+  secure.on("data", (chunk) => secure.write(chunk));
+}
+
 /** Answers the first byte with 'S', then runs a TLS echo server over the same socket. */
 function tlsEcho(p: Pki): (socket: net.Socket) => void {
   return (socket) => {
     socket.once("data", () => {
       socket.write("S");
-      const secure = new tls.TLSSocket(socket, {
-        isServer: true,
-        key: p.key,
-        cert: p.cert,
-        ALPNProtocols: ["postgresql"],
-      });
-      secure.on("error", () => {});
-      secure.on("data", (chunk) => secure.write(chunk));
+      secureEcho(socket, p);
     });
   };
 }
@@ -410,16 +415,7 @@ for (const [name, options, pattern] of failures) {
 
 Deno.test("connectTls negotiates ALPN and echoes over direct TLS", async () => {
   const p = await pki();
-  const server = await serve((socket) => {
-    const secure = new tls.TLSSocket(socket, {
-      isServer: true,
-      key: p.key,
-      cert: p.cert,
-      ALPNProtocols: ["postgresql"],
-    });
-    secure.on("error", () => {});
-    secure.on("data", (chunk) => secure.write(chunk));
-  });
+  const server = await serve((socket) => secureEcho(socket, p));
   const { socket, info } = await denoTransport.connectTls!(server.target, UPGRADABLE, {
     verify: "full",
     hostname: "localhost",
