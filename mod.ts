@@ -8,7 +8,7 @@
  * ```ts ignore
  * import { connect } from "@pgline/pgline";
  * await using db = await connect("postgres://app@localhost/app?sslmode=verify-full");
- * const [result] = await db.query("select current_user");
+ * const [result] = await db.simpleQuery("select current_user");
  * console.log(result?.rows); // [["app"]]
  * ```
  *

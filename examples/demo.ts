@@ -26,7 +26,7 @@ async function run(url: string): Promise<void> {
     onTrace: (direction, message) => console.log(traceLine(direction, message)),
   });
   const connectedMs = performance.now() - started;
-  const results = await db.query(QUERY);
+  const results = await db.simpleQuery(QUERY);
   await db.close();
   const result = results[0]!;
   console.log(

@@ -45,7 +45,7 @@ function options(server: TestServer, user: User, sslMode: SslMode): ConnectOptio
 }
 
 async function whoAmI(db: Connection): Promise<{ user: string; ssl: boolean }> {
-  const [r] = await db.query(
+  const [r] = await db.simpleQuery(
     "select current_user, coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false)",
   );
   const row = r!.rows[0]!;
@@ -306,7 +306,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
         encodeURIComponent(scram)
       }@127.0.0.1:${server.port}/${server.database}?sslmode=require&application_name=url%20test`;
       await withConnection(url, async (db) => {
-        const [r] = await db.query("select current_setting('application_name')");
+        const [r] = await db.simpleQuery("select current_setting('application_name')");
         assert.equal(r!.rows[0]![0], "url test");
       });
       const kv =

@@ -66,7 +66,7 @@ export interface SessionInfo {
  * ```ts ignore
  * import { connect } from "@pgline/pgline";
  * await using db = await connect("postgres://app@localhost/app");
- * const [result] = await db.query("select current_user");
+ * const [result] = await db.simpleQuery("select current_user");
  * console.log(result?.rows);
  * ```
  */
@@ -127,7 +127,7 @@ export class Connection {
    * @throws {PostgresError} for the first statement that failed (later ones were not run).
    * @throws {ConnectionError} if the connection fails.
    */
-  query(sql: string): Promise<SimpleResult[]> {
+  simpleQuery(sql: string): Promise<SimpleResult[]> {
     const run = this.#queue.then(() => this.#simpleQuery(sql));
     this.#queue = run.catch(() => {});
     return run;

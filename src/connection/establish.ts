@@ -401,7 +401,7 @@ async function checkTarget(
   let readOnly = p.get("default_transaction_read_only");
   if (wanted === "read-write" || wanted === "read-only") {
     if (hotStandby === undefined || readOnly === undefined) {
-      const [r] = await connection.query("SHOW transaction_read_only");
+      const [r] = await connection.simpleQuery("SHOW transaction_read_only");
       readOnly = r?.rows[0]?.[0] ?? "off";
       hotStandby = "off";
     }
@@ -415,7 +415,7 @@ async function checkTarget(
     return;
   }
   if (hotStandby === undefined) {
-    const [r] = await connection.query("SELECT pg_catalog.pg_is_in_recovery()");
+    const [r] = await connection.simpleQuery("SELECT pg_catalog.pg_is_in_recovery()");
     hotStandby = r?.rows[0]?.[0] === "t" ? "on" : "off";
   }
   if (wanted === "primary" && hotStandby === "on") {
