@@ -17,7 +17,7 @@
 
 import { type ConnectClientOptions, connectWith } from "./src/client.ts";
 import type { ConnectOptions } from "./src/config.ts";
-import type { Connection } from "./src/connection/connection.ts";
+import type { Client } from "./src/client.ts";
 import { denoConfigHost, denoTransport } from "./src/transport/deno.ts";
 
 /**
@@ -46,11 +46,46 @@ import { denoConfigHost, denoTransport } from "./src/transport/deno.ts";
 export function connect(
   config?: string | URL | ConnectOptions,
   options?: ConnectClientOptions,
-): Promise<Connection> {
+): Promise<Client> {
   return connectWith({ transport: denoTransport, host: denoConfigHost() }, config, options);
 }
 
-export type { ConnectClientOptions, Runtime } from "./src/client.ts";
+export { Client, type ConnectClientOptions, type Runtime } from "./src/client.ts";
+export {
+  Queryable,
+  type Row,
+  SqlQuery,
+  type SqlTag,
+  type StreamOptions,
+  Transaction,
+  type TransactionOptions,
+} from "./src/queryable.ts";
+export type { QueryOptions } from "./src/query/engine.ts";
+export type { QueryResult, RowMode } from "./src/query/extended.ts";
+export type { FieldInfo } from "./src/query/row_plan.ts";
+export {
+  compileFragment,
+  identifier,
+  inList,
+  insertValues,
+  join,
+  sql,
+  SQL_FRAGMENT,
+  SqlFragment,
+  type SqlFragmentSource,
+  unsafe,
+  updateSet,
+} from "./src/sql/mod.ts";
+export type {
+  Codec,
+  CodecLookup,
+  PgDate,
+  PgInterval,
+  PgRange,
+  PgTimestamp,
+  TypeOptions,
+} from "./src/types/codec.ts";
+export { TypeRegistry } from "./src/types/registry.ts";
 export type { ClientOptions, ConnectOptions } from "./src/config.ts";
 export type { Connection, ConnectionState, SimpleResult } from "./src/connection/connection.ts";
 export type {

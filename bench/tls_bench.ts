@@ -77,10 +77,10 @@ try {
       const connectMs = (performance.now() - t0) / 50;
       const db = await connect(url, opts);
       t0 = performance.now();
-      for (let i = 0; i < 2000; i++) await db.simpleQuery("select 1");
+      for (let i = 0; i < 2000; i++) await db.connection.simpleQuery("select 1");
       const selectUs = (performance.now() - t0) * 1000 / 2000;
       t0 = performance.now();
-      const [r] = await db.simpleQuery(
+      const [r] = await db.connection.simpleQuery(
         "select i, 'row ' || i, now(), md5(i::text), i * 1.5 from generate_series(1, 100000) i",
       );
       const fetchMs = performance.now() - t0;

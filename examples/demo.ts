@@ -26,15 +26,16 @@ async function run(url: string): Promise<void> {
     onTrace: (direction, message) => console.log(traceLine(direction, message)),
   });
   const connectedMs = performance.now() - started;
-  const results = await db.simpleQuery(QUERY);
+  const { rows: [session] } = await db.query(QUERY);
+  const sum = await db.query("select $1::int + 1 as n, $2::timestamptz as at", [41, new Date(0)]);
   await db.close();
-  const result = results[0]!;
   console.log(
     `\nconnected in ${connectedMs.toFixed(1)} ms; protocol ${db.protocolVersion}; ` +
       `authentication ${db.authentication.method}` +
       (db.authentication.channelBound ? " with channel binding (SCRAM-SHA-256-PLUS)" : ""),
   );
-  result.fields.forEach((field, i) => console.log(`  ${field.name}: ${result.rows[0]?.[i]}`));
+  for (const [key, value] of Object.entries(session ?? {})) console.log(`  ${key}: ${value}`);
+  console.log(`  select $1::int + 1, $2::timestamptz with [41, new Date(0)]:`, sum.rows[0]);
 }
 
 const url = Deno.env.get("DATABASE_URL");

@@ -1,6 +1,6 @@
 /**
- * `connect`, independent of the runtime: the entry points (`mod.ts`, `compat/*`) bind it to their
- * transport and environment.
+ * The client users hold: `connect` (independent of the runtime: the entry points `mod.ts` and
+ * `compat/*` bind it to their transport and environment) and the {@link Client} it returns.
  *
  * @module
  */
@@ -15,14 +15,29 @@ import type { Connection, ConnectionState } from "./connection/connection.ts";
 import { establish, type EstablishOptions } from "./connection/establish.ts";
 import type { TraceHandler } from "./connection/wire.ts";
 import type { HostEntry } from "./config.ts";
-import type { Transport } from "./transport/transport.ts";
+import type { TlsInfo, Transport } from "./transport/transport.ts";
+import type { TransactionStatus } from "./protocol/messages.ts";
+import { QueryEngine } from "./query/engine.ts";
+import { Queryable } from "./queryable.ts";
+import type { TypeOptions } from "./types/codec.ts";
+import { createTypeRegistry } from "./types/builtins.ts";
+import type { TypeRegistry } from "./types/registry.ts";
 
-/** Client-side options of {@link connectWith}: {@link ClientOptions} plus debugging hooks. */
+/** Client-side options of {@link connectWith}: {@link ClientOptions} plus query and debug settings. */
 export interface ConnectClientOptions extends ClientOptions {
   /** Sees every protocol message in both directions (`[F2B]`/`[B2F]`), e.g. for a wire trace. */
   onTrace?: TraceHandler;
   /** Sees each libpq-style state change of the set-up, per host. */
   onState?: (state: ConnectionState, host: HostEntry) => void;
+  /** How int8, numeric, dates and json come back. */
+  types?: TypeOptions;
+  /**
+   * Named prepared statements kept per connection (least recently used dropped first). 0 uses the
+   * unnamed statement only: needed behind PgBouncer in transaction mode and similar poolers.
+   *
+   * @default {256}
+   */
+  statementCacheSize?: number;
 }
 
 /** What a runtime supplies: a transport and access to its environment and files. */
@@ -34,12 +49,113 @@ export interface Runtime {
 }
 
 /**
+ * An open connection with the query API: `query`, `sql`, `stream`, `simpleQuery`, `transaction`.
+ * Queries issued without waiting are pipelined; results come back in order.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "@pgline/pgline";
+ * await using db = await connect("postgres://app@localhost/app");
+ * const id = 7;
+ * const users = await db.sql`select * from users where id = ${id}`;
+ * ```
+ */
+export class Client extends Queryable {
+  readonly #connection: Connection;
+
+  /** @internal */
+  constructor(connection: Connection, types: TypeRegistry, statementCacheSize: number) {
+    super(new QueryEngine(connection, types, { statementCacheSize }), undefined, 0);
+    this.#connection = connection;
+  }
+
+  /** The session underneath: parameters, process ID, TLS details, raw simple queries. */
+  get connection(): Connection {
+    return this.#connection;
+  }
+  /** libpq-style state: CONNECTION_OK while usable, CONNECTION_BAD after. */
+  get state(): ConnectionState {
+    return this.#connection.state;
+  }
+  /** Server-reported run-time parameters (server_version, TimeZone, ...). */
+  get parameters(): ReadonlyMap<string, string> {
+    return this.#connection.parameters;
+  }
+  /** Backend process ID. */
+  get processId(): number {
+    return this.#connection.processId;
+  }
+  /** Cancel key (4 bytes in protocol 3.0, longer in 3.2). */
+  get secretKey(): Uint8Array {
+    return this.#connection.secretKey;
+  }
+  /** Protocol version in use as `major.minor`. */
+  get protocolVersion(): string {
+    return this.#connection.protocolVersion;
+  }
+  /** The host this client is connected to. */
+  get host(): HostEntry {
+    return this.#connection.host;
+  }
+  /** TLS details, or undefined for an unencrypted connection. */
+  get tls(): TlsInfo | undefined {
+    return this.#connection.tls;
+  }
+  /** The authentication method used and whether SCRAM was bound to the TLS channel. */
+  get authentication(): { method: string; channelBound: boolean } {
+    return this.#connection.authentication;
+  }
+  /** Transaction status after the last reply: I idle, T in a transaction, E failed. */
+  get transactionStatus(): TransactionStatus {
+    return this.#connection.transactionStatus;
+  }
+  /** The type registry: register codecs for custom types here. */
+  get types(): TypeRegistry {
+    return this.engine.types;
+  }
+
+  /**
+   * Loads codecs for user-defined types (enums, composites, domains, ranges, and their arrays)
+   * from the catalog, by name (`"mood"`, `"myschema.point3d"`) or OID.
+   *
+   * @param types Type names or OIDs.
+   * @throws {PostgresError} if the catalog query fails.
+   *
+   * @example
+   * ```ts ignore
+   * await db.loadTypes(["mood", "address"]);
+   * const [row] = await db.sql`select ${"happy"}::mood as m, ('Main St', 1)::address as a`;
+   * ```
+   */
+  async loadTypes(types: readonly (string | number)[]): Promise<void> {
+    const registry = this.engine.types;
+    const [result] = await this.#connection.simpleQuery(registry.introspectionQuery(types));
+    registry.applyIntrospection(result?.rows ?? []);
+  }
+
+  /** Forgets the cached prepared statements (after `DISCARD ALL` or `DEALLOCATE ALL`). */
+  forgetStatements(): void {
+    this.engine.forgetStatements();
+  }
+
+  /** Waits for queries in flight, then sends Terminate and closes. Safe to call twice. */
+  close(): Promise<void> {
+    return this.#connection.close();
+  }
+
+  /** Closes the connection (`await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
  * Connects with an explicit runtime. Most code calls `connect` from `mod.ts` or a compat entry.
  *
  * @param runtime Transport and environment.
  * @param config A URL, a libpq keyword/value string, or an options object.
  * @param options Client-side settings; they override `config`.
- * @returns An open connection.
+ * @returns An open client.
  * @throws {TypeError|RangeError|SyntaxError} for a bad configuration (the password is redacted).
  * @throws {PostgresError} when the server refuses (e.g. SQLSTATE 28P01, wrong password).
  * @throws {AuthenticationError} when the client refuses (bad server signature, channel binding).
@@ -55,12 +171,18 @@ export async function connectWith(
   runtime: Runtime,
   config?: string | URL | ConnectOptions,
   options?: ConnectClientOptions,
-): Promise<Connection> {
-  const { onTrace, onState, ...rest } = options ?? {};
+): Promise<Client> {
+  const { onTrace, onState, types, statementCacheSize, ...rest } = options ?? {};
+  const cacheSize = statementCacheSize ?? 256;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+    throw new RangeError(`statementCacheSize must be a non-negative integer, got ${cacheSize}`);
+  }
+  const registry = createTypeRegistry(types);
   const resolved = await resolveConfig(config, rest, runtime.host);
   const transport = (resolved.transport as Transport | undefined) ?? runtime.transport;
   const establishOptions: EstablishOptions = { transport, host: runtime.host };
   if (onTrace !== undefined) establishOptions.onTrace = onTrace;
   if (onState !== undefined) establishOptions.onState = onState;
-  return await establish(resolved, establishOptions);
+  const connection = await establish(resolved, establishOptions);
+  return new Client(connection, registry, cacheSize);
 }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { AuthenticationError, connect, ConnectionError, PostgresError } from "../mod.ts";
-import type { ConnectClientOptions, Connection, ConnectOptions } from "../mod.ts";
+import type { Client, ConnectClientOptions, ConnectOptions } from "../mod.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
 import { TEST_USER_NAMES, type TestUserName } from "../tools/pg_config.ts";
 
@@ -44,8 +44,8 @@ function options(server: TestServer, user: User, sslMode: SslMode): ConnectOptio
   return o;
 }
 
-async function whoAmI(db: Connection): Promise<{ user: string; ssl: boolean }> {
-  const [r] = await db.simpleQuery(
+async function whoAmI(db: Client): Promise<{ user: string; ssl: boolean }> {
+  const [r] = await db.connection.simpleQuery(
     "select current_user, coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false)",
   );
   const row = r!.rows[0]!;
@@ -54,7 +54,7 @@ async function whoAmI(db: Connection): Promise<{ user: string; ssl: boolean }> {
 
 async function withConnection<T>(
   config: ConnectOptions | string,
-  fn: (db: Connection) => T | Promise<T>,
+  fn: (db: Client) => T | Promise<T>,
   extra?: ConnectClientOptions,
 ): Promise<T> {
   const db = await connect(config, extra);
@@ -72,7 +72,7 @@ async function rejects(
 ): Promise<void> {
   try {
     const db = await promise;
-    if (db && typeof (db as Connection).close === "function") await (db as Connection).close();
+    if (db && typeof (db as Client).close === "function") await (db as Client).close();
   } catch (err) {
     assert.ok(check(err), `${what}: unexpected error ${err}`);
     return;
@@ -306,7 +306,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
         encodeURIComponent(scram)
       }@127.0.0.1:${server.port}/${server.database}?sslmode=require&application_name=url%20test`;
       await withConnection(url, async (db) => {
-        const [r] = await db.simpleQuery("select current_setting('application_name')");
+        const [r] = await db.connection.simpleQuery("select current_setting('application_name')");
         assert.equal(r!.rows[0]![0], "url test");
       });
       const kv =

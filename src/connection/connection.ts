@@ -1,17 +1,27 @@
 /**
- * An established session: parameters the server reported, the cancel key, and a minimal simple
- * query. The extended protocol and the full query API build on this (issue 4).
+ * An established session: the server's parameters, the cancel key, and the request FIFO that
+ * pipelining rests on. Requests write their messages in order; one background reader hands each
+ * reply to the oldest request still waiting, up to its ReadyForQuery. The query layer
+ * (`src/query/`) builds requests on top of this.
  *
  * @module
  */
 
 import { ConnectionError, PostgresError, ProtocolError } from "../errors.ts";
-import type { FieldDescription, NoticeFields, TransactionStatus } from "../protocol/messages.ts";
+import type {
+  BackendMessage,
+  FieldDescription,
+  FrontendMessage,
+  NoticeFields,
+  NotificationResponse,
+  TransactionStatus,
+} from "../protocol/messages.ts";
 import type { DataRow } from "../protocol/data_row.ts";
 import type { HostEntry } from "../config.ts";
 import type { TlsInfo } from "../transport/transport.ts";
 import { noticeToErrorFields } from "./auth.ts";
-import type { Wire } from "./wire.ts";
+import { describe, type Wire } from "./wire.ts";
+import { RequestQueue } from "./request_queue.ts";
 
 /** libpq's connection states, in the order a connection passes through them. */
 export type ConnectionState =
@@ -25,7 +35,7 @@ export type ConnectionState =
   | "CONNECTION_OK"
   | "CONNECTION_BAD";
 
-/** One result of a simple query: each statement in the text gives one. */
+/** One result of a simple query with raw text values: each statement in the text gives one. */
 export interface SimpleResult {
   /** Command tag, e.g. `SELECT 2`; empty for an empty query. */
   command: string;
@@ -60,13 +70,35 @@ export interface SessionInfo {
 }
 
 /**
- * A connected session. Queries are serialized: each waits for the previous one's ReadyForQuery.
+ * A request in the FIFO: it receives every reply that is not asynchronous, up to and including
+ * its ReadyForQuery.
+ */
+export interface Request {
+  /** A reply for this request. ReadyForQuery is the last one it gets. */
+  onMessage(message: BackendMessage): void;
+  /**
+   * The request failed without a ReadyForQuery: the connection failed (a ConnectionError whose
+   * `retrySafe` is true when nothing of this request reached the server), or its messages could
+   * not be encoded (nothing was sent).
+   */
+  onFailure(error: Error): void;
+}
+
+/**
+ * Identifies who may write while the connection is held: a transaction, or a portal being read a
+ * batch at a time. Requests from anyone else wait, unsent, until it is released.
+ */
+export type Lane = object;
+
+/**
+ * A connected session. Any number of requests may be in flight; replies are matched to them in
+ * order.
  *
  * @example
  * ```ts ignore
  * import { connect } from "@pgline/pgline";
  * await using db = await connect("postgres://app@localhost/app");
- * const [result] = await db.simpleQuery("select current_user");
+ * const [result] = await db.connection.simpleQuery("select current_user");
  * console.log(result?.rows);
  * ```
  */
@@ -74,12 +106,28 @@ export class Connection {
   readonly #wire: Wire;
   readonly #info: SessionInfo;
   #state: ConnectionState = "CONNECTION_OK";
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new RequestQueue<Request>();
+  /** Holders of the connection, innermost last. */
+  readonly #lanes: Lane[] = [];
+  /** Work waiting for the holder to let go, in submission order. */
+  readonly #waiting: { lane: Lane | undefined; run: () => void }[] = [];
+  #flushScheduled = false;
+  #writing = false;
+  #failure: ConnectionError | undefined;
+  /** A FATAL error the server sent with nothing pending, just before it hung up. */
+  #lastServerError: PostgresError | undefined;
+  /** Called for each NotificationResponse. */
+  onNotification: ((message: NotificationResponse) => void) | undefined;
+  /** Called for each ParameterStatus after start-up. */
+  onParameterStatus: ((name: string, value: string) => void) | undefined;
+  readonly #closed: Promise<void>;
+  readonly #idleWaiters: (() => void)[] = [];
 
   /** @param wire The channel. @param info What set-up learned. */
   constructor(wire: Wire, info: SessionInfo) {
     this.#wire = wire;
     this.#info = info;
+    this.#closed = this.#readLoop();
   }
 
   /** libpq-style state, for debugging: CONNECTION_OK while usable, CONNECTION_BAD after. */
@@ -114,111 +162,323 @@ export class Connection {
   get authentication(): { method: string; channelBound: boolean } {
     return this.#info.auth;
   }
-  /** Transaction status after the last query: I idle, T in a transaction, E failed transaction. */
+  /** Transaction status after the last ReadyForQuery: I idle, T in a transaction, E failed. */
   get transactionStatus(): TransactionStatus {
     return this.#info.transactionStatus;
   }
+  /** Requests sent and not yet answered by their ReadyForQuery. */
+  get pendingCount(): number {
+    return this.#queue.length;
+  }
+  /** Why the connection failed, once it has. */
+  get failure(): ConnectionError | undefined {
+    return this.#failure;
+  }
 
   /**
-   * Runs SQL text with the simple query protocol. Several statements give several results.
+   * Submits a request: `write` queues its messages (with {@link write}) and runs now, or later if
+   * another lane holds the connection. The messages go out with the next flush, batched with
+   * whatever else is submitted in the same tick.
    *
-   * @param sql SQL text; no parameters (the extended protocol comes with the query layer).
+   * @param request Receives the replies.
+   * @param write Queues the request's messages.
+   * @param lane The holder this request belongs to, if any.
+   */
+  submit(request: Request, write: () => void, lane?: Lane): void {
+    if (this.#failure !== undefined) {
+      request.onFailure(this.#unsentFailure());
+      return;
+    }
+    if (!this.#mayWrite(lane)) {
+      const busy = this.#busyError(lane);
+      if (busy !== undefined) {
+        request.onFailure(busy);
+        return;
+      }
+      this.#waiting.push({ lane, run: () => this.submit(request, write, lane) });
+      return;
+    }
+    const mark = this.#wire.queuedLength;
+    try {
+      write();
+    } catch (err) {
+      // An encoding error (e.g. a NUL in a string) is the caller's: nothing partial may go out.
+      this.#wire.truncateQueued(mark);
+      request.onFailure(err instanceof Error ? err : new TypeError(String(err)));
+      return;
+    }
+    this.#queue.push(request);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Queues more messages for a request already in the FIFO (the next batch of a portal, Sync).
+   * Only the lane holding the connection (or anyone, when nobody does) may call this.
+   */
+  write(message: FrontendMessage): void {
+    this.#wire.queue(message);
+  }
+
+  /** Queues a precomputed frame (a constant message such as Sync); `message` is for the trace. */
+  writeRaw(bytes: Uint8Array, message: FrontendMessage): void {
+    this.#wire.queueRaw(bytes, message);
+  }
+
+  /** Sends what has been queued, soon (batching everything queued in this tick). */
+  flushSoon(): void {
+    this.#scheduleFlush();
+  }
+
+  /**
+   * Holds the connection for `lane` once every earlier holder has let go: until {@link release},
+   * requests from other lanes wait unsent (so they cannot land inside a transaction).
+   */
+  acquire(lane: Lane, outer?: Lane): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#unsentFailure());
+    const busy = this.#mayWrite(outer) ? undefined : this.#busyError(outer);
+    if (busy !== undefined) return Promise.reject(busy);
+    if (this.#mayWrite(outer)) {
+      this.#lanes.push(lane);
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({
+        lane: outer,
+        run: () => {
+          if (this.#failure !== undefined) reject(this.#unsentFailure());
+          else {
+            this.#lanes.push(lane);
+            resolve();
+          }
+        },
+      });
+    });
+  }
+
+  /** Lets go of the connection and sends the work that was waiting, in order. */
+  release(lane: Lane): void {
+    const i = this.#lanes.lastIndexOf(lane);
+    if (i < 0) return;
+    this.#lanes.splice(i, 1);
+    while (this.#waiting.length > 0 && this.#mayWrite(this.#waiting[0]!.lane)) {
+      this.#waiting.shift()!.run();
+    }
+  }
+
+  /**
+   * Work from a holder that is itself waiting on an inner holder (a transaction whose savepoint
+   * or stream is open) could never run: refuse it rather than hang.
+   */
+  #busyError(lane: Lane | undefined): Error | undefined {
+    if (lane === undefined || !this.#lanes.includes(lane)) return undefined;
+    return new ConnectionError(
+      "This transaction is busy with an open savepoint or stream; use the inner handle, or " +
+        "finish the stream first",
+      { retrySafe: true },
+    );
+  }
+
+  #mayWrite(lane: Lane | undefined): boolean {
+    const n = this.#lanes.length;
+    return n === 0 || this.#lanes[n - 1] === lane;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#writing) return; // The running flush loops until the buffer is empty.
+    this.#writing = true;
+    try {
+      while (this.#wire.queuedLength > 0 && this.#failure === undefined) await this.#wire.flush();
+    } catch (err) {
+      this.#fail(
+        err instanceof ConnectionError
+          ? err
+          : new ConnectionError(`Cannot write to the server: ${describe(err)}`, { cause: err }),
+      );
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    const wire = this.#wire;
+    try {
+      for (;;) {
+        let msg: BackendMessage | undefined;
+        while ((msg = wire.poll()) !== undefined) this.#dispatch(msg);
+        await wire.fill();
+      }
+    } catch (err) {
+      this.#fail(this.#toConnectionError(err));
+    }
+  }
+
+  #dispatch(msg: BackendMessage): void {
+    switch (msg.type) {
+      case "NoticeResponse":
+        this.#info.onNotice?.(msg.fields);
+        return;
+      case "ParameterStatus":
+        this.#info.parameters.set(msg.name, msg.value);
+        this.onParameterStatus?.(msg.name, msg.value);
+        return;
+      case "NotificationResponse":
+        this.onNotification?.(msg);
+        return;
+      case "ReadyForQuery": {
+        this.#info.transactionStatus = msg.status;
+        const request = this.#queue.shift();
+        if (request === undefined) throw new ProtocolError("Unexpected ReadyForQuery message");
+        request.onMessage(msg);
+        if (this.#queue.length === 0 && this.#idleWaiters.length > 0) {
+          for (const resolve of this.#idleWaiters.splice(0)) resolve();
+        }
+        return;
+      }
+    }
+    const request = this.#queue.peek();
+    if (request === undefined) {
+      if (msg.type === "ErrorResponse") {
+        // The server says why before it hangs up (e.g. pg_terminate_backend, shutdown).
+        this.#lastServerError = new PostgresError(noticeToErrorFields(msg.fields));
+        return;
+      }
+      throw new ProtocolError(`Unexpected ${msg.type} message with no request pending`);
+    }
+    request.onMessage(msg);
+  }
+
+  #toConnectionError(err: unknown): ConnectionError {
+    if (err instanceof ConnectionError) {
+      const server = this.#lastServerError;
+      if (server === undefined) return err;
+      return new ConnectionError(`${err.message}: ${server.message} (${server.code})`, {
+        cause: server,
+      });
+    }
+    if (err instanceof ProtocolError) {
+      return new ConnectionError(`Server broke the protocol: ${err.message}`, { cause: err });
+    }
+    return new ConnectionError(`Connection failed: ${describe(err)}`, { cause: err });
+  }
+
+  #unsentFailure(): ConnectionError {
+    const f = this.#failure!;
+    return new ConnectionError(f.message, { cause: f.cause ?? f, retrySafe: true });
+  }
+
+  /** Marks the connection broken and fails everything pending or waiting. */
+  #fail(error: ConnectionError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#state = "CONNECTION_BAD";
+    this.#wire.close();
+    for (let r = this.#queue.shift(); r !== undefined; r = this.#queue.shift()) r.onFailure(error);
+    const waiting = this.#waiting.splice(0);
+    this.#lanes.length = 0;
+    for (const w of waiting) w.run();
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Runs SQL text with the simple query protocol and returns raw text values. Several statements
+   * give several results. The typed API is the client's `simpleQuery`.
+   *
+   * @param sql SQL text; no parameters.
    * @returns One result per statement.
    * @throws {PostgresError} for the first statement that failed (later ones were not run).
    * @throws {ConnectionError} if the connection fails.
    */
   simpleQuery(sql: string): Promise<SimpleResult[]> {
-    const run = this.#queue.then(() => this.#simpleQuery(sql));
-    this.#queue = run.catch(() => {});
-    return run;
-  }
-
-  async #simpleQuery(sql: string): Promise<SimpleResult[]> {
-    if (this.#state !== "CONNECTION_OK") {
-      throw new ConnectionError("Connection is closed", { retrySafe: true });
-    }
-    const results: SimpleResult[] = [];
-    let current: SimpleResult | undefined;
-    let error: PostgresError | undefined;
-    try {
-      await this.#wire.send({ type: "Query", sql });
-      for (;;) {
-        const msg = await this.#wire.receive();
-        switch (msg.type) {
-          case "RowDescription":
-            current = { command: "", rowCount: undefined, fields: msg.fields, rows: [] };
-            break;
-          case "DataRow":
-            if (current === undefined) throw new ProtocolError("DataRow without RowDescription");
-            current.rows.push((msg as DataRow).values());
-            break;
-          case "CommandComplete": {
-            const result = current ?? { command: "", rowCount: undefined, fields: [], rows: [] };
-            result.command = msg.tag;
-            const count = Number(msg.tag.slice(msg.tag.lastIndexOf(" ") + 1));
-            result.rowCount = Number.isInteger(count) && msg.tag.includes(" ") ? count : undefined;
-            results.push(result);
-            current = undefined;
-            break;
+    return new Promise((resolve, reject) => {
+      const results: SimpleResult[] = [];
+      let current: SimpleResult | undefined;
+      let error: Error | undefined;
+      const request: Request = {
+        onMessage: (msg) => {
+          switch (msg.type) {
+            case "RowDescription":
+              current = { command: "", rowCount: undefined, fields: msg.fields, rows: [] };
+              break;
+            case "DataRow":
+              if (current === undefined) {
+                error ??= new ProtocolError("DataRow without RowDescription");
+              } else current.rows.push((msg as DataRow).values());
+              break;
+            case "CommandComplete": {
+              const result = current ?? { command: "", rowCount: undefined, fields: [], rows: [] };
+              result.command = msg.tag;
+              result.rowCount = rowCountOf(msg.tag);
+              results.push(result);
+              current = undefined;
+              break;
+            }
+            case "EmptyQueryResponse":
+              results.push({ command: "", rowCount: undefined, fields: [], rows: [] });
+              break;
+            case "ErrorResponse": {
+              const e = new PostgresError(noticeToErrorFields(msg.fields));
+              e.query = sql;
+              error ??= e;
+              break;
+            }
+            case "CopyInResponse":
+              this.write({ type: "CopyFail", message: "COPY FROM STDIN is not supported here" });
+              this.flushSoon();
+              break;
+            case "ReadyForQuery":
+              if (error !== undefined) reject(error);
+              else resolve(results);
+              break;
+            default:
+              break; // CopyOutResponse/CopyData/CopyDone: drained
           }
-          case "EmptyQueryResponse":
-            results.push({ command: "", rowCount: undefined, fields: [], rows: [] });
-            break;
-          case "ErrorResponse":
-            error = new PostgresError(noticeToErrorFields(msg.fields));
-            error.query = sql;
-            break;
-          case "NoticeResponse":
-            this.#info.onNotice?.(msg.fields);
-            break;
-          case "ParameterStatus":
-            this.#info.parameters.set(msg.name, msg.value);
-            break;
-          case "NotificationResponse":
-            break;
-          case "CopyInResponse":
-            await this.#wire.send({
-              type: "CopyFail",
-              message: "COPY FROM STDIN is not supported by query()",
-            });
-            break;
-          case "CopyOutResponse":
-          case "CopyData":
-          case "CopyDone":
-            break;
-          case "ReadyForQuery":
-            this.#info.transactionStatus = msg.status;
-            if (error !== undefined) throw error;
-            return results;
-          default:
-            throw new ProtocolError(`Unexpected ${msg.type} message in a simple query`);
-        }
-      }
-    } catch (err) {
-      if (!(err instanceof PostgresError)) this.#fail();
-      throw err;
-    }
-  }
-
-  #fail(): void {
-    this.#state = "CONNECTION_BAD";
-    this.#wire.close();
+        },
+        onFailure: reject,
+      };
+      this.submit(request, () => this.write({ type: "Query", sql }));
+    });
   }
 
   /** Sends Terminate and closes the connection. Safe to call twice. */
   async close(): Promise<void> {
-    if (this.#state === "CONNECTION_BAD") return;
+    if (this.#state === "CONNECTION_BAD") return await this.#closed;
     this.#state = "CONNECTION_BAD";
-    try {
-      await this.#wire.send({ type: "Terminate" });
-    } catch {
-      // Already gone: nothing to tell the server.
+    // Let what was sent finish; a held connection (an open portal or transaction) is not waited
+    // for, as it may never be released.
+    if (this.#lanes.length === 0 && this.#queue.length > 0 && this.#failure === undefined) {
+      await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
-    this.#wire.close();
+    if (this.#failure === undefined) {
+      try {
+        this.#wire.queue({ type: "Terminate" });
+        await this.#wire.flush();
+      } catch {
+        // Already gone: nothing to tell the server.
+      }
+    }
+    this.#fail(new ConnectionError("Connection is closed", { retrySafe: true }));
+    await this.#closed;
   }
 
   /** Closes the connection (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** The row count at the end of a command tag (`INSERT 0 5` → 5), or undefined. */
+export function rowCountOf(tag: string): number | undefined {
+  const space = tag.lastIndexOf(" ");
+  if (space < 0) return undefined;
+  const count = Number(tag.slice(space + 1));
+  return Number.isInteger(count) ? count : undefined;
 }

@@ -275,6 +275,7 @@ async function attempt(
       parameters.replication = config.replication === "database" ? "database" : "true";
     }
     for (const [k, v] of Object.entries(config.startupParams)) parameters[k] = v;
+    parameters.datestyle = isoDateStyle(parameters.datestyle);
     await wire.send({ type: "StartupMessage", protocolVersion: wanted, parameters });
 
     const onNotice = config.onNotice as ((fields: NoticeFields) => void) | undefined;
@@ -385,6 +386,19 @@ async function attempt(
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+const DATE_OUTPUT_STYLES = new Set(["iso", "sql", "postgres", "german"]);
+
+/**
+ * The DateStyle to ask for: ISO output, which the type codecs read, keeping the input field
+ * order (`DMY`, `MDY`, ...) of a `PGDATESTYLE` setting.
+ */
+export function isoDateStyle(requested: string | undefined): string {
+  const order = (requested ?? "").split(",").map((t) => t.trim()).filter((t) =>
+    t !== "" && !DATE_OUTPUT_STYLES.has(t.toLowerCase())
+  );
+  return ["ISO", ...order].join(", ");
 }
 
 /** Raised when a host works but is not what target_session_attrs asks for. */

@@ -46,6 +46,52 @@ export class Wire {
     writeFrontendMessage(this.#writer, message);
   }
 
+  /**
+   * Appends a precomputed frame (a constant message such as Sync) to the outgoing buffer.
+   *
+   * @param bytes The framed message.
+   * @param message The same message as an object, for the trace.
+   */
+  queueRaw(bytes: Uint8Array, message: FrontendMessage): void {
+    this.#trace?.("F2B", message);
+    this.#writer.bytes(bytes);
+  }
+
+  /** Bytes queued and not yet sent. */
+  get queuedLength(): number {
+    return this.#writer.length;
+  }
+
+  /** Drops queued bytes after the first `length` (undoes a message that failed to encode). */
+  truncateQueued(length: number): void {
+    this.#writer.truncate(length);
+  }
+
+  /** The next message already received, or undefined when more bytes must be read first. */
+  poll(): BackendMessage | undefined {
+    const msg = this.#reader.next();
+    if (msg !== undefined) this.#trace?.("B2F", msg);
+    return msg;
+  }
+
+  /**
+   * Reads one more chunk from the socket into the parser.
+   *
+   * @throws {ConnectionError} if the connection ends or fails.
+   */
+  async fill(): Promise<void> {
+    const chunk = await this.readRaw();
+    if (chunk === null) {
+      this.#closed = true;
+      throw new ConnectionError(
+        this.#reader.buffered > 0
+          ? "Server closed the connection in the middle of a message"
+          : "Server closed the connection unexpectedly",
+      );
+    }
+    this.#reader.push(chunk);
+  }
+
   /** Sends everything queued. */
   async flush(): Promise<void> {
     if (this.#writer.length === 0) return;

@@ -151,6 +151,14 @@ export class BufferWriter {
   }
 
   /** Returns the bytes written so far and starts over with a new buffer. */
+  /** Drops everything written after the first `length` bytes (undoes a failed encoding). */
+  truncate(length: number): void {
+    if (length < 0 || length > this.#pos) throw new RangeError(`Cannot truncate to ${length}`);
+    this.#pos = length;
+    this.#start = -1;
+  }
+
+  /** Hands out the bytes written so far and starts a fresh buffer. */
   take(): Uint8Array {
     const out = this.#buf.subarray(0, this.#pos);
     this.#buf = new Uint8Array(Math.max(256, this.#buf.length));

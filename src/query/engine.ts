@@ -1,0 +1,513 @@
+/**
+ * Queries on one connection: the extended protocol with automatic pipelining and a cache of named
+ * prepared statements (or unnamed statements only, for PgBouncer's transaction mode), the simple
+ * protocol, and portals read a batch at a time.
+ *
+ * @module
+ */
+
+import { PostgresError } from "../errors.ts";
+import type { Connection, Lane } from "../connection/connection.ts";
+import { FRAMES } from "../protocol/frontend.ts";
+import type { FrontendMessage, WireValue } from "../protocol/messages.ts";
+import type { TypeRegistry } from "../types/registry.ts";
+import { isAmbiguousParam, resultFormats, serializeParam } from "../types/params.ts";
+import { ExtendedRequest, type Outcome, type QueryResult, type RowMode } from "./extended.ts";
+import { type PreparedStatement, StatementCache } from "./statement_cache.ts";
+import { SimpleRequest } from "./simple.ts";
+
+const SYNC: FrontendMessage = { type: "Sync" };
+const FLUSH: FrontendMessage = { type: "Flush" };
+
+/** Options of one query. */
+export interface QueryOptions {
+  /**
+   * Rows as objects keyed by column name, or as arrays in column order.
+   *
+   * @default {"object"}
+   */
+  rowMode?: RowMode;
+}
+
+/** Engine settings. */
+export interface EngineOptions {
+  /** Named statements kept per connection; 0 uses unnamed statements only. */
+  statementCacheSize: number;
+}
+
+/** Where an exchange stands before it is sent. */
+type Mode =
+  | {
+    kind: "prepare-and-run";
+    statement: PreparedStatement;
+    evicted: PreparedStatement | undefined;
+  }
+  | { kind: "run-pending"; statement: PreparedStatement }
+  | { kind: "run-described"; statement: PreparedStatement }
+  | { kind: "unnamed"; paramOids: number[] | undefined };
+
+/** Hooks a stream gives an exchange. */
+interface StreamHooks {
+  batchSize: number;
+  onRow: (row: unknown) => void;
+  onBatchEnd: (suspended: boolean) => void;
+}
+
+/** Runs queries on one connection. */
+export class QueryEngine {
+  readonly connection: Connection;
+  readonly types: TypeRegistry;
+  readonly #cache: StatementCache | undefined;
+  /** Parameter types of texts run unnamed, learned when a parameter was ambiguous. */
+  readonly #unnamedParamTypes = new Map<string, number[]>();
+
+  /**
+   * @param connection The session.
+   * @param types Codecs.
+   * @param options Cache size.
+   */
+  constructor(connection: Connection, types: TypeRegistry, options: EngineOptions) {
+    this.connection = connection;
+    this.types = types;
+    this.#cache = options.statementCacheSize > 0
+      ? new StatementCache(options.statementCacheSize)
+      : undefined;
+  }
+
+  /** Forgets every cached statement (e.g. after `DISCARD ALL`). */
+  forgetStatements(): void {
+    this.#cache?.clear();
+    this.#unnamedParamTypes.clear();
+  }
+
+  /**
+   * Runs one statement with the extended protocol.
+   *
+   * @param text SQL with `$1`... placeholders.
+   * @param values Parameter values.
+   * @param options Row shape.
+   * @param lane The transaction it belongs to, if any.
+   * @returns The result.
+   * @throws {PostgresError} from the server; {ConnectionError}; a codec's error for a value.
+   */
+  query(
+    text: string,
+    values: readonly unknown[],
+    options: QueryOptions | undefined,
+    lane: Lane | undefined,
+  ): Promise<QueryResult<unknown>> {
+    const rowMode = options?.rowMode ?? "object";
+    const settle = async (
+      attempt: number,
+      mode: Mode,
+      sent: Promise<Outcome>,
+    ): Promise<QueryResult<unknown>> => {
+      const outcome = await sent;
+      if (outcome.error === undefined) return outcome.result;
+      if (attempt === 0 && this.#shouldReprepare(outcome, mode, lane)) {
+        const again = await this.#sendHeld(text, values, rowMode, lane);
+        return settle(1, again.mode, again.sent);
+      }
+      throw this.#explain(outcome.error, mode);
+    };
+    // The common case decides and sends at once, so calls go out in the order they were made.
+    const mode = this.#quickMode(text, values);
+    if (mode !== undefined) {
+      return settle(0, mode, this.#exchange(text, values, mode, rowMode, lane, undefined));
+    }
+    return this.#sendHeld(text, values, rowMode, lane).then((s) => settle(0, s.mode, s.sent));
+  }
+
+  /**
+   * Sends a statement that needs the server's parameter types first. The connection is held
+   * while they are fetched, so calls made after this one still go out after it.
+   */
+  async #sendHeld(
+    text: string,
+    values: readonly unknown[],
+    rowMode: RowMode,
+    lane: Lane | undefined,
+  ): Promise<{ mode: Mode; sent: Promise<Outcome> }> {
+    const hold: Lane = {};
+    await this.connection.acquire(hold, lane);
+    try {
+      const mode = await this.#mode(text, values, hold);
+      return { mode, sent: this.#exchange(text, values, mode, rowMode, hold, undefined) };
+    } finally {
+      this.connection.release(hold);
+    }
+  }
+
+  /** The mode when it can be decided without a round trip, else undefined. */
+  #quickMode(text: string, values: readonly unknown[]): Mode | undefined {
+    const cache = this.#cache;
+    const ambiguous = values.some(isAmbiguousParam);
+    if (cache === undefined) {
+      const paramOids = this.#unnamedParamTypes.get(text);
+      return paramOids !== undefined || !ambiguous ? { kind: "unnamed", paramOids } : undefined;
+    }
+    const statement = cache.get(text);
+    if (statement === undefined) {
+      if (ambiguous) return undefined;
+      const created = cache.create(text);
+      return { kind: "prepare-and-run", statement: created.statement, evicted: created.evicted };
+    }
+    if (statement.described) return { kind: "run-described", statement };
+    return ambiguous ? undefined : { kind: "run-pending", statement };
+  }
+
+  /**
+   * Runs SQL text with the simple protocol: several statements give several results.
+   *
+   * @throws {PostgresError} for the first statement that failed (later ones did not run).
+   */
+  simple(
+    text: string,
+    options: QueryOptions | undefined,
+    lane: Lane | undefined,
+  ): Promise<QueryResult<unknown>[]> {
+    return new Promise((resolve, reject) => {
+      const request = new SimpleRequest(text, options?.rowMode ?? "object", this.types, {
+        refuseCopyIn: () => this.#refuseCopyIn(true),
+        resolve,
+        reject,
+      });
+      this.connection.submit(
+        request,
+        () => this.connection.write({ type: "Query", sql: text }),
+        lane,
+      );
+    });
+  }
+
+  /**
+   * Reads a query's rows a batch at a time through a portal, holding the connection meanwhile.
+   *
+   * @param batchSize Rows per Execute.
+   * @returns An async iterator of rows; breaking out of the loop closes the portal.
+   */
+  async *stream(
+    text: string,
+    values: readonly unknown[],
+    options: (QueryOptions & { batchSize?: number }) | undefined,
+    lane: Lane | undefined,
+  ): AsyncGenerator<unknown, void, undefined> {
+    const batchSize = options?.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    }
+    const streamLane: Lane = {};
+    await this.connection.acquire(streamLane, lane);
+    let buffer: unknown[] = [];
+    let wake: (() => void) | undefined;
+    let suspended = false;
+    let ended = false;
+    let synced = false;
+    const hooks: StreamHooks = {
+      batchSize,
+      onRow: (row) => buffer.push(row),
+      onBatchEnd: (s) => {
+        suspended = s;
+        ended = !s;
+        wake?.();
+      },
+    };
+    let done: Promise<Outcome> | undefined;
+    const sync = (closePortal: boolean): void => {
+      if (synced) return;
+      synced = true;
+      if (closePortal) this.connection.write({ type: "Close", target: "P", name: "" });
+      this.connection.writeRaw(FRAMES.Sync, SYNC);
+      this.connection.flushSoon();
+      this.connection.release(streamLane);
+    };
+    try {
+      const mode = await this.#mode(text, values, streamLane);
+      done = this.#exchange(text, values, mode, options?.rowMode ?? "object", streamLane, hooks);
+      done.catch(() => {}); // Awaited below; a failure also wakes the loop.
+      done.then(() => {
+        ended = true;
+        wake?.();
+      }, () => {
+        ended = true;
+        wake?.();
+      });
+      for (;;) {
+        if (buffer.length === 0 && !ended && !suspended) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+        if (buffer.length > 0) {
+          const rows = buffer;
+          buffer = [];
+          for (const row of rows) yield row;
+          continue;
+        }
+        if (ended) break;
+        if (suspended) {
+          suspended = false;
+          this.connection.write({ type: "Execute", portal: "", maxRows: batchSize });
+          this.connection.writeRaw(FRAMES.Flush, FLUSH);
+          this.connection.flushSoon();
+        }
+      }
+      sync(false);
+      const outcome = await done;
+      if (outcome.error !== undefined) throw this.#explain(outcome.error, mode);
+    } finally {
+      if (!synced) {
+        sync(done !== undefined);
+        if (done !== undefined) await done.catch(() => {});
+      }
+      this.connection.release(streamLane);
+    }
+  }
+
+  /** Decides how to run `text`: prepare it now, reuse it, or (unnamed mode) just run it. */
+  async #mode(text: string, values: readonly unknown[], lane: Lane | undefined): Promise<Mode> {
+    const ambiguous = values.some(isAmbiguousParam);
+    const cache = this.#cache;
+    if (cache === undefined) {
+      let paramOids = this.#unnamedParamTypes.get(text);
+      if (paramOids === undefined && ambiguous) {
+        paramOids = await this.#describeUnnamed(text, lane);
+        if (this.#unnamedParamTypes.size >= 256) this.#unnamedParamTypes.clear();
+        this.#unnamedParamTypes.set(text, paramOids);
+      }
+      return { kind: "unnamed", paramOids };
+    }
+    let statement = cache.get(text);
+    if (statement === undefined) {
+      const created = cache.create(text);
+      statement = created.statement;
+      if (!ambiguous) return { kind: "prepare-and-run", statement, evicted: created.evicted };
+      await this.#prepareOnly(statement, created.evicted, lane);
+      return { kind: "run-described", statement };
+    }
+    if (statement.described) return { kind: "run-described", statement };
+    if (!ambiguous) return { kind: "run-pending", statement };
+    await statement.whenDescribed();
+    return { kind: "run-described", statement };
+  }
+
+  /** Parse + Describe + Sync for a statement whose parameter types decide how values are sent. */
+  #prepareOnly(
+    statement: PreparedStatement,
+    evicted: PreparedStatement | undefined,
+    lane: Lane | undefined,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const request = new ExtendedRequest(
+        {
+          preparing: statement,
+          statement: undefined,
+          preferredFormats: false,
+          rowMode: "array",
+          lookup: this.types,
+          text: statement.text,
+          refuseCopyIn: () => this.#refuseCopyIn(false),
+        },
+        (outcome) => {
+          if (outcome.error === undefined) resolve();
+          else {
+            this.#cache?.delete(statement);
+            reject(outcome.error);
+          }
+        },
+        (error) => {
+          this.#cache?.delete(statement);
+          reject(error);
+        },
+      );
+      this.connection.submit(request, () => {
+        const c = this.connection;
+        if (evicted !== undefined) c.write({ type: "Close", target: "S", name: evicted.name });
+        c.write({ type: "Parse", name: statement.name, query: statement.text, parameterTypes: [] });
+        c.write({ type: "Describe", target: "S", name: statement.name });
+        c.writeRaw(FRAMES.Sync, SYNC);
+      }, lane);
+    });
+  }
+
+  /** Parse + Describe of the unnamed statement, for its parameter types. */
+  #describeUnnamed(text: string, lane: Lane | undefined): Promise<number[]> {
+    return new Promise((resolve, reject) => {
+      let oids: number[] = [];
+      const request = new ExtendedRequest(
+        {
+          preparing: undefined,
+          statement: undefined,
+          preferredFormats: false,
+          rowMode: "array",
+          lookup: this.types,
+          text,
+          refuseCopyIn: () => this.#refuseCopyIn(false),
+        },
+        (outcome) => (outcome.error === undefined ? resolve(oids) : reject(outcome.error)),
+        reject,
+      );
+      const onMessage = request.onMessage.bind(request);
+      request.onMessage = (msg) => {
+        if (msg.type === "ParameterDescription") oids = msg.parameterTypes;
+        onMessage(msg);
+      };
+      this.connection.submit(request, () => {
+        const c = this.connection;
+        c.write({ type: "Parse", name: "", query: text, parameterTypes: [] });
+        c.write({ type: "Describe", target: "S", name: "" });
+        c.writeRaw(FRAMES.Sync, SYNC);
+      }, lane);
+    });
+  }
+
+  /** Sends one exchange and resolves with its outcome at ReadyForQuery. */
+  #exchange(
+    text: string,
+    values: readonly unknown[],
+    mode: Mode,
+    rowMode: RowMode,
+    lane: Lane | undefined,
+    stream: StreamHooks | undefined,
+  ): Promise<Outcome> {
+    // Values are serialized before anything is queued, so a bad value sends nothing.
+    const paramOids = mode.kind === "run-described"
+      ? mode.statement.paramOids
+      : mode.kind === "unnamed"
+      ? mode.paramOids
+      : undefined;
+    const parameters: WireValue[] = new Array(values.length);
+    const parameterFormats: number[] = new Array(values.length);
+    let anyBinary = false;
+    for (let i = 0; i < values.length; i++) {
+      const s = serializeParam(values[i], paramOids?.[i] ?? 0, this.types);
+      parameters[i] = s.value;
+      parameterFormats[i] = s.format;
+      if (s.format === 1) anyBinary = true;
+    }
+    let resultFormatCodes: number[] = [];
+    let preferred = false;
+    if (mode.kind === "run-described") {
+      const st = mode.statement;
+      const formats = st.resultFormats ??
+        (st.fields ? resultFormats(st.fields.map((f) => f.typeOid), this.types) : []);
+      st.resultFormats = formats;
+      resultFormatCodes = formats;
+      preferred = true;
+    }
+    const statementName = mode.kind === "unnamed" ? "" : mode.statement.name;
+    return new Promise((resolve, reject) => {
+      const request = new ExtendedRequest(
+        {
+          preparing: mode.kind === "prepare-and-run" ? mode.statement : undefined,
+          statement: mode.kind === "unnamed" ? undefined : mode.statement,
+          preferredFormats: preferred,
+          rowMode,
+          lookup: this.types,
+          text,
+          refuseCopyIn: () => this.#refuseCopyIn(false),
+          ...(stream === undefined ? {} : { onRow: stream.onRow, onBatchEnd: stream.onBatchEnd }),
+        },
+        (outcome) => {
+          if (outcome.error !== undefined && mode.kind === "prepare-and-run") {
+            const st = mode.statement;
+            if (!st.described) this.#cache?.delete(st);
+          }
+          resolve(outcome);
+        },
+        (error) => {
+          if (mode.kind === "prepare-and-run") this.#cache?.delete(mode.statement);
+          reject(error);
+        },
+      );
+      this.connection.submit(request, () => {
+        const c = this.connection;
+        if (mode.kind === "prepare-and-run") {
+          if (mode.evicted !== undefined) {
+            c.write({ type: "Close", target: "S", name: mode.evicted.name });
+          }
+          c.write({ type: "Parse", name: statementName, query: text, parameterTypes: [] });
+          c.write({ type: "Describe", target: "S", name: statementName });
+        } else if (mode.kind === "unnamed") {
+          c.write({
+            type: "Parse",
+            name: "",
+            query: text,
+            parameterTypes: mode.paramOids ?? [],
+          });
+        }
+        c.write({
+          type: "Bind",
+          portal: "",
+          statement: statementName,
+          parameterFormats: anyBinary ? parameterFormats : [],
+          parameters,
+          resultFormats: resultFormatCodes,
+        });
+        if (mode.kind === "unnamed") c.write({ type: "Describe", target: "P", name: "" });
+        if (stream === undefined) {
+          c.write({ type: "Execute", portal: "", maxRows: 0 });
+          c.writeRaw(FRAMES.Sync, SYNC);
+        } else {
+          c.write({ type: "Execute", portal: "", maxRows: stream.batchSize });
+          c.writeRaw(FRAMES.Flush, FLUSH);
+        }
+      }, lane);
+    });
+  }
+
+  /** A cached plan changed result type, or the statement vanished: prepare it again, once. */
+  #shouldReprepare(outcome: Outcome, mode: Mode, lane: Lane | undefined): boolean {
+    const error = outcome.error;
+    if (!(error instanceof PostgresError) || mode.kind === "unnamed") return false;
+    if (outcome.status !== "I") return false; // Inside a transaction, now aborted.
+    const st = mode.statement;
+    const changed = error.code === "0A000" && error.message.includes("cached plan must not change");
+    const vanished = error.code === "26000" && st.parseError === undefined;
+    if (!changed && !vanished) return false;
+    this.#cache?.delete(st);
+    if (changed) {
+      // Dropped with the next exchange's messages; its CloseComplete is ignored.
+      this.connection.submit(
+        new ExtendedRequest(
+          {
+            preparing: undefined,
+            statement: undefined,
+            preferredFormats: false,
+            rowMode: "array",
+            lookup: this.types,
+            text: "",
+            refuseCopyIn: () => {},
+          },
+          () => {},
+          () => {},
+        ),
+        () => {
+          this.connection.write({ type: "Close", target: "S", name: st.name });
+          this.connection.writeRaw(FRAMES.Sync, SYNC);
+        },
+        lane,
+      );
+    }
+    return true;
+  }
+
+  /** The error to raise: a Parse error for requests that were pipelined behind it. */
+  #explain(error: Error, mode: Mode): Error {
+    if (
+      error instanceof PostgresError && error.code === "26000" && mode.kind !== "unnamed" &&
+      mode.statement.parseError !== undefined
+    ) {
+      return mode.statement.parseError;
+    }
+    return error;
+  }
+
+  /** Answers CopyInResponse: the query API does not send COPY data. */
+  #refuseCopyIn(simple: boolean): void {
+    const c = this.connection;
+    c.write({ type: "CopyFail", message: "COPY FROM STDIN is not supported by this call" });
+    // During COPY the server ignored our Sync; after CopyFail it waits for another.
+    if (!simple) c.writeRaw(FRAMES.Sync, SYNC);
+    c.flushSoon();
+  }
+}

@@ -1,0 +1,441 @@
+/**
+ * The query API shared by a client and a transaction: `query`, the `sql` tagged template,
+ * `stream`, `simpleQuery` and nested `transaction`s. Errors carry the caller's stack.
+ *
+ * @module
+ */
+
+import { ConnectionError, PostgresError } from "./errors.ts";
+import type { Lane } from "./connection/connection.ts";
+import type { QueryEngine, QueryOptions } from "./query/engine.ts";
+import type { QueryResult } from "./query/extended.ts";
+import {
+  compileFragment,
+  identifier,
+  inList,
+  insertValues,
+  join,
+  SQL_FRAGMENT,
+  SqlFragment,
+  type SqlFragmentSource,
+  unsafe,
+  updateSet,
+} from "./sql/mod.ts";
+
+/** A row as an object keyed by column name. */
+export type Row = Record<string, unknown>;
+
+/** Options of {@link Queryable.transaction}. */
+export interface TransactionOptions {
+  /** `ISOLATION LEVEL` of the transaction (ignored for a nested savepoint). */
+  isolationLevel?: "read uncommitted" | "read committed" | "repeatable read" | "serializable";
+  /** `READ ONLY` (true) or `READ WRITE` (false); the server's default when absent. */
+  readOnly?: boolean;
+  /** `DEFERRABLE` (true) or `NOT DEFERRABLE` (false); only matters for serializable read-only. */
+  deferrable?: boolean;
+}
+
+/** Options of {@link Queryable.stream}. */
+export interface StreamOptions extends QueryOptions {
+  /**
+   * Rows fetched per round trip (Execute's row limit): memory stays bounded by this.
+   *
+   * @default {1000}
+   */
+  batchSize?: number;
+}
+
+/**
+ * The `sql` tag of a client or transaction: interpolated values become parameters, never text.
+ * Awaiting the query runs it and gives its rows. Helpers build identifiers, `IN` lists, joined
+ * fragments, `INSERT` value lists and `UPDATE` assignments.
+ */
+export interface SqlTag {
+  /** Builds a query; it runs when awaited (or streamed), and composes when interpolated. */
+  <R = Row>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<R>;
+  /** A quoted identifier, e.g. `sql.ident("public", "users")` → `"public"."users"`. */
+  ident: typeof identifier;
+  /** `($1, $2, ...)` for `x IN ${sql.in(list)}`. */
+  in: typeof inList;
+  /** Items joined by a separator fragment (default `, `). */
+  join: typeof join;
+  /** Trusted SQL text, inlined as is. Never pass user input. */
+  unsafe: typeof unsafe;
+  /** `("a", "b") values ($1, $2), ...` from objects, for `INSERT INTO t ${sql.insert(rows)}`. */
+  insert: typeof insertValues;
+  /** `"a" = $1, "b" = $2` from an object, for `UPDATE t SET ${sql.set(row)}`. */
+  set: typeof updateSet;
+  /** A fragment that runs nowhere: for composing (the same as the standalone `sql`). */
+  fragment: (strings: TemplateStringsArray, ...values: unknown[]) => SqlFragment;
+}
+
+/**
+ * A query built by a `sql` tag. Await it for its rows; it runs once, on the first `then`.
+ * Interpolated into another `sql` template, it is inlined and does not run.
+ */
+export class SqlQuery<R = Row> implements PromiseLike<R[]>, SqlFragmentSource {
+  readonly #owner: Queryable;
+  readonly #fragment: SqlFragment;
+  readonly #origin: Error;
+  #run: Promise<QueryResult<R>> | undefined;
+
+  /** @internal */
+  constructor(owner: Queryable, fragment: SqlFragment, origin: Error) {
+    this.#owner = owner;
+    this.#fragment = fragment;
+    this.#origin = origin;
+  }
+
+  /** The fragment, for composition. */
+  [SQL_FRAGMENT](): SqlFragment {
+    return this.#fragment;
+  }
+
+  /** The whole result (rows, fields, command tag, row count). */
+  result(): Promise<QueryResult<R>> {
+    if (this.#run === undefined) {
+      const { text, values } = compileFragment(this.#fragment);
+      this.#run = this.#owner.runQuery<R>(text, values, undefined, this.#origin);
+    }
+    return this.#run;
+  }
+
+  /** The rows as arrays in column order. */
+  async arrays(): Promise<unknown[][]> {
+    const { text, values } = compileFragment(this.#fragment);
+    const r = await this.#owner.runQuery<unknown[]>(
+      text,
+      values,
+      { rowMode: "array" },
+      this.#origin,
+    );
+    return r.rows;
+  }
+
+  /** Streams the rows through a portal, `batchSize` at a time. */
+  stream(options?: StreamOptions): AsyncIterable<R> {
+    return this.#owner.stream<R>(this.#fragment, [], options);
+  }
+
+  /** Runs the query (once) and settles with its rows. */
+  then<T1 = R[], T2 = never>(
+    onfulfilled?: ((rows: R[]) => T1 | PromiseLike<T1>) | null,
+    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    return this.result().then((r) => r.rows).then(onfulfilled, onrejected);
+  }
+
+  /** Like a promise's `catch`. */
+  catch<T = never>(
+    onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null,
+  ): Promise<R[] | T> {
+    return this.then(undefined, onrejected);
+  }
+}
+
+/** Gives an error the stack of the call that started the query, so it points at user code. */
+function withCallerStack(error: unknown, origin: Error): unknown {
+  if (!(error instanceof Error)) return error;
+  const frames = origin.stack;
+  if (frames === undefined) return error;
+  const firstNewline = frames.indexOf("\n");
+  const callerFrames = firstNewline < 0 ? "" : frames.slice(firstNewline);
+  try {
+    Object.defineProperty(error, "stack", {
+      value: `${error.name}: ${error.message}${callerFrames}`,
+      writable: true,
+      configurable: true,
+    });
+  } catch {
+    // A frozen error keeps its own stack.
+  }
+  return error;
+}
+
+/** Copies a server error so that errors shared by pipelined queries get their own stacks. */
+function ownError(error: unknown): unknown {
+  if (error instanceof PostgresError) {
+    const copy = new PostgresError(error, { cause: error.cause });
+    if (error.query !== undefined) copy.query = error.query;
+    return copy;
+  }
+  return error;
+}
+
+/**
+ * What a client and a transaction have in common.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "@pgline/pgline";
+ * await using db = await connect();
+ * const { rows } = await db.query("select $1::int + 1 as n", [41]);
+ * console.log(rows[0]?.n); // 42
+ * ```
+ */
+export abstract class Queryable {
+  /** The engine. */
+  protected readonly engine: QueryEngine;
+  /** The lane this handle writes in (undefined for the client itself). */
+  protected readonly lane: Lane | undefined;
+  /** Savepoint depth: 0 for a client, 1 for a transaction, more for savepoints. */
+  protected readonly depth: number;
+  #finished = false;
+  /** The `sql` tagged template bound to this client or transaction. */
+  readonly sql: SqlTag;
+
+  /** @internal */
+  constructor(engine: QueryEngine, lane: Lane | undefined, depth: number) {
+    this.engine = engine;
+    this.lane = lane;
+    this.depth = depth;
+    const tag = <R = Row>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<R> => {
+      return new SqlQuery<R>(this, new SqlFragment(strings, values), new Error("query"));
+    };
+    this.sql = Object.assign(tag, {
+      ident: identifier,
+      in: inList,
+      join,
+      unsafe,
+      insert: insertValues,
+      set: updateSet,
+      fragment: (strings: TemplateStringsArray, ...values: unknown[]) =>
+        new SqlFragment(strings, values),
+    });
+  }
+
+  /** Marks this handle unusable (its transaction ended). */
+  protected finish(): void {
+    this.#finished = true;
+  }
+
+  #check(): void {
+    if (this.#finished) {
+      throw new ConnectionError("This transaction has ended; use the client", { retrySafe: true });
+    }
+  }
+
+  /**
+   * Runs one statement with the extended protocol (Parse/Bind/Execute), pipelined with whatever
+   * else is in flight on the connection.
+   *
+   * @param text SQL with `$1`, `$2`, ... placeholders, or a `sql` fragment.
+   * @param values Parameter values (JS values serialized by the parameter's type).
+   * @param options Row shape (`rowMode: "array"`).
+   * @returns Rows, fields, command and row count.
+   * @throws {PostgresError} when the server reports an error (its stack points here).
+   * @throws {ConnectionError} when the connection fails.
+   * @throws {TypeError|RangeError} when a value cannot be sent or a result cannot be read.
+   *
+   * @example
+   * ```ts ignore
+   * const { rows } = await db.query("select $1::int + 1 as n", [41]); // [{ n: 42 }]
+   * ```
+   */
+  query<R = Row>(
+    text: string | SqlFragmentSource,
+    values?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<R>> {
+    const origin = new Error("query");
+    if (typeof text !== "string") {
+      const compiled = compileFragment(text);
+      return this.runQuery<R>(compiled.text, compiled.values, options, origin);
+    }
+    return this.runQuery<R>(text, values ?? [], options, origin);
+  }
+
+  /** @internal Runs a compiled query. */
+  runQuery<R>(
+    text: string,
+    values: readonly unknown[],
+    options: QueryOptions | undefined,
+    origin: Error,
+  ): Promise<QueryResult<R>> {
+    try {
+      this.#check();
+    } catch (err) {
+      return Promise.reject(withCallerStack(err, origin));
+    }
+    return this.engine.query(text, values, options, this.lane).then(
+      (r) => r as QueryResult<R>,
+      (err) => {
+        throw withCallerStack(ownError(err), origin);
+      },
+    );
+  }
+
+  /**
+   * Runs SQL text with the simple query protocol: no parameters, and several statements give
+   * several results (values arrive as text and are decoded by type).
+   *
+   * @param text One or more statements.
+   * @param options Row shape.
+   * @returns One result per statement.
+   * @throws {PostgresError} for the first failing statement (the later ones were not run).
+   */
+  simpleQuery<R = Row>(text: string, options?: QueryOptions): Promise<QueryResult<R>[]> {
+    const origin = new Error("simpleQuery");
+    try {
+      this.#check();
+    } catch (err) {
+      return Promise.reject(withCallerStack(err, origin));
+    }
+    return this.engine.simple(text, options, this.lane).then(
+      (r) => r as QueryResult<R>[],
+      (err) => {
+        throw withCallerStack(err, origin);
+      },
+    );
+  }
+
+  /**
+   * Streams a query's rows in constant memory: a portal is read `batchSize` rows at a time, and
+   * the next batch is fetched only when the loop asks for it. The connection is held meanwhile
+   * (other queries on it wait); breaking out of the loop closes the portal.
+   *
+   * @param text SQL or a `sql` fragment.
+   * @param values Parameter values.
+   * @param options Batch size and row shape.
+   * @returns An async iterable of rows.
+   * @throws {PostgresError} from the server, raised by the loop.
+   *
+   * @example
+   * ```ts ignore
+   * for await (const row of db.stream("select * from generate_series(1, 1e7) i")) {}
+   * ```
+   */
+  stream<R = Row>(
+    text: string | SqlFragmentSource,
+    values?: readonly unknown[],
+    options?: StreamOptions,
+  ): AsyncIterable<R> {
+    const origin = new Error("stream");
+    let compiled = { text: "", values: [] as readonly unknown[] };
+    if (typeof text === "string") compiled = { text, values: values ?? [] };
+    else compiled = compileFragment(text);
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          self.#check();
+          for await (
+            const row of self.engine.stream(compiled.text, compiled.values, options, self.lane)
+          ) {
+            yield row as R;
+          }
+        } catch (err) {
+          throw withCallerStack(ownError(err), origin);
+        }
+      },
+    };
+  }
+
+  /**
+   * Runs `fn` in a transaction: BEGIN, then COMMIT when it returns, ROLLBACK when it throws. Inside
+   * a transaction this makes a savepoint (released on success, rolled back to on a throw). Until
+   * it ends, other queries on the client wait unsent, so use `tx` inside `fn`.
+   *
+   * @param fn The work; receives the transaction handle.
+   * @param options Isolation level, read only, deferrable.
+   * @returns What `fn` returned.
+   * @throws what `fn` threw (after the rollback), or the COMMIT's error.
+   *
+   * @example
+   * ```ts ignore
+   * await db.transaction(async (tx) => {
+   *   await tx.sql`update accounts set balance = balance - ${10} where id = ${1}`;
+   *   await tx.sql`update accounts set balance = balance + ${10} where id = ${2}`;
+   * }, { isolationLevel: "serializable" });
+   * ```
+   */
+  async transaction<T>(
+    fn: (tx: Transaction) => T | Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T> {
+    this.#check();
+    const lane: Lane = {};
+    const depth = this.depth + 1;
+    const savepoint = depth > 1 ? `pgline_savepoint_${depth - 1}` : undefined;
+    await this.engine.connection.acquire(lane, this.lane);
+    const tx = new Transaction(this.engine, lane, depth);
+    try {
+      await this.engine.simple(
+        savepoint ? `SAVEPOINT ${savepoint}` : beginSql(options),
+        undefined,
+        lane,
+      );
+    } catch (err) {
+      this.engine.connection.release(lane);
+      throw err;
+    }
+    let result: T;
+    try {
+      result = await fn(tx);
+    } catch (err) {
+      tx.finish();
+      const undo = this.engine.simple(
+        savepoint
+          ? `ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`
+          : "ROLLBACK",
+        undefined,
+        lane,
+      );
+      this.engine.connection.release(lane);
+      await undo.catch(() => {}); // The original error matters more; a dead connection says so later.
+      throw err;
+    }
+    tx.finish();
+    const done = this.engine.simple(
+      savepoint ? `RELEASE SAVEPOINT ${savepoint}` : "COMMIT",
+      undefined,
+      lane,
+    );
+    this.engine.connection.release(lane);
+    const [commit] = await done;
+    if (commit?.command === "ROLLBACK") {
+      throw new PostgresError({
+        severity: "ERROR",
+        code: "25P02",
+        message: "Transaction was rolled back at COMMIT because a statement in it had failed",
+      });
+    }
+    return result;
+  }
+}
+
+function beginSql(options: TransactionOptions | undefined): string {
+  let text = "BEGIN";
+  const parts: string[] = [];
+  const level = options?.isolationLevel;
+  if (level !== undefined) {
+    const allowed = ["read uncommitted", "read committed", "repeatable read", "serializable"];
+    if (!allowed.includes(level)) throw new RangeError(`Unknown isolation level "${level}"`);
+    parts.push(`ISOLATION LEVEL ${level.toUpperCase()}`);
+  }
+  if (options?.readOnly !== undefined) parts.push(options.readOnly ? "READ ONLY" : "READ WRITE");
+  if (options?.deferrable !== undefined) {
+    parts.push(options.deferrable ? "DEFERRABLE" : "NOT DEFERRABLE");
+  }
+  if (parts.length > 0) text += " " + parts.join(", ");
+  return text;
+}
+
+/**
+ * A transaction (or a savepoint within one): the same query API as the client, valid until the
+ * callback of {@link Queryable.transaction} returns.
+ *
+ * @example
+ * ```ts ignore
+ * await db.transaction(async (tx) => {
+ *   await tx.query("insert into t values ($1)", [1]);
+ *   await tx.transaction(async (sp) => { await sp.query("insert into t values ($1)", [2]); });
+ * });
+ * ```
+ */
+export class Transaction extends Queryable {
+  /** Nesting depth: 1 for the transaction, 2+ for savepoints. */
+  get level(): number {
+    return this.depth;
+  }
+}
