@@ -314,14 +314,14 @@ export abstract class Queryable {
     let compiled = { text: "", values: [] as readonly unknown[] };
     if (typeof text === "string") compiled = { text, values: values ?? [] };
     else compiled = compileFragment(text);
-    const self = this;
+    const check = (): void => this.#check();
+    const engine = this.engine;
+    const lane = this.lane;
     return {
       async *[Symbol.asyncIterator]() {
         try {
-          self.#check();
-          for await (
-            const row of self.engine.stream(compiled.text, compiled.values, options, self.lane)
-          ) {
+          check();
+          for await (const row of engine.stream(compiled.text, compiled.values, options, lane)) {
             yield row as R;
           }
         } catch (err) {
