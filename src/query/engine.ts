@@ -58,6 +58,10 @@ export class QueryEngine {
   readonly connection: Connection;
   readonly types: TypeRegistry;
   readonly #cache: StatementCache | undefined;
+  /** Call stacks for errors, per `sql` template call site. */
+  readonly templateOrigins: WeakMap<TemplateStringsArray, Error> = new WeakMap();
+  /** Call stacks for errors, per query text (the first caller's). */
+  readonly textOrigins: Map<string, Error> = new Map();
   /** Parameter types of texts run unnamed, learned when a parameter was ambiguous. */
   readonly #unnamedParamTypes = new Map<string, number[]>();
 
