@@ -4,12 +4,17 @@
  * This is the Deno entry: `connect` uses Deno's sockets and environment. The protocol codec is at
  * `@pgline/pgline/protocol`.
  *
- * @example Connecting and running a query
+ * @example Connecting and running queries
  * ```ts ignore
  * import { connect } from "@pgline/pgline";
  * await using db = await connect("postgres://app@localhost/app?sslmode=verify-full");
- * const [result] = await db.simpleQuery("select current_user");
- * console.log(result?.rows); // [["app"]]
+ * const { rows } = await db.query("select $1::int + 1 as n", [41]); // [{ n: 42 }]
+ * const id = 7;
+ * const users = await db.sql`select * from users where id = ${id}`;
+ * for await (const row of db.stream("select * from big")) console.log(row);
+ * await db.transaction(async (tx) => {
+ *   await tx.sql`update users set seen = now() where id = ${id}`;
+ * });
  * ```
  *
  * @module
@@ -64,11 +69,14 @@ export type { QueryOptions } from "./src/query/engine.ts";
 export type { QueryResult, RowMode } from "./src/query/extended.ts";
 export type { FieldInfo } from "./src/query/row_plan.ts";
 export {
+  type CompiledSql,
   compileFragment,
   identifier,
   inList,
   insertValues,
+  isSqlFragmentSource,
   join,
+  MAX_PARAMETERS,
   sql,
   SQL_FRAGMENT,
   SqlFragment,
@@ -86,6 +94,13 @@ export type {
   TypeOptions,
 } from "./src/types/codec.ts";
 export { TypeRegistry } from "./src/types/registry.ts";
+export {
+  SQLSTATE,
+  type SqlState,
+  sqlStateClass,
+  type SqlStateName,
+  sqlStateName,
+} from "./src/sqlstate.ts";
 export type { ClientOptions, ConnectOptions } from "./src/config.ts";
 export type { Connection, ConnectionState, SimpleResult } from "./src/connection/connection.ts";
 export type {
