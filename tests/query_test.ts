@@ -288,3 +288,29 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual((await db.query("select 5 as x")).rows, [{ x: 5 }]);
   });
 }
+
+for (const server of servers?.servers ?? []) {
+  Deno.test({
+    name: `${server.name}: a killed backend fails pending work with ConnectionError`,
+    ignore,
+  }, async () => {
+    const db = await open(server);
+    await using admin = await open(server);
+    const pid = db.processId;
+    const running = db.query("select pg_sleep(30)").catch((err) => err);
+    const behind = db.query("select 1").catch((err) => err);
+    await new Promise((r) => setTimeout(r, 50));
+    await admin.query("select pg_terminate_backend($1)", [pid]);
+    for (const p of [running, behind]) {
+      const e = await p;
+      assert.ok(e instanceof ConnectionError, String(e));
+      assert.equal(e.retrySafe, false, "sent work may have run");
+      assert.match(e.message, /terminating connection|57P01/);
+    }
+    assert.equal(db.state, "CONNECTION_BAD");
+    const later = await db.query("select 1").catch((err) => err);
+    assert.ok(later instanceof ConnectionError);
+    assert.equal(later.retrySafe, true, "never sent");
+    await db.close();
+  });
+}

@@ -344,6 +344,13 @@ export class Connection {
         return;
       }
     }
+    if (msg.type === "ErrorResponse") {
+      const severity = msg.fields.V ?? msg.fields.S;
+      // FATAL or PANIC: the server is about to hang up; say why when it does.
+      if (severity === "FATAL" || severity === "PANIC") {
+        this.#lastServerError = new PostgresError(noticeToErrorFields(msg.fields));
+      }
+    }
     const request = this.#queue.peek();
     if (request === undefined) {
       if (msg.type === "ErrorResponse") {
