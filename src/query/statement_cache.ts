@@ -80,6 +80,11 @@ export class StatementCache {
   readonly #max: number;
   readonly #map = new Map<string, PreparedStatement>();
   #counter = 0;
+  /**
+   * A per-connection prefix: behind a pooler that shares server sessions, names from two clients
+   * must not collide (`prepared statement "pgline_1" already exists`).
+   */
+  readonly #prefix = `pgline_${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}_`;
 
   /** @param max Most statements kept; 0 keeps none. */
   constructor(max: number) {
@@ -103,7 +108,10 @@ export class StatementCache {
 
   /** Adds a new statement for `text`; returns it and the one evicted to make room, if any. */
   create(text: string): { statement: PreparedStatement; evicted: PreparedStatement | undefined } {
-    const statement = new PreparedStatement(`pgline_${(++this.#counter).toString(36)}`, text);
+    const statement = new PreparedStatement(
+      `${this.#prefix}${(++this.#counter).toString(36)}`,
+      text,
+    );
     let evicted: PreparedStatement | undefined;
     if (this.#map.size >= this.#max) {
       const oldest = this.#map.keys().next();

