@@ -9,6 +9,9 @@
 import { arrayCodec } from "./array.ts";
 import type { Codec, CodecLookup, PgDate, PgInterval, PgTimestamp } from "./codec.ts";
 import { rangeCodec } from "./range.ts";
+import { formatPgDate, formatPgTimestamp } from "./datetime.ts";
+import { formatMilliseconds } from "./date_timestamp.ts";
+import { formatPgInterval } from "./interval.ts";
 
 /** A parameter ready for Bind: its bytes (text or binary) and the format code to send with it. */
 export interface SerializedParam {
@@ -18,40 +21,7 @@ export interface SerializedParam {
   format: 0 | 1;
 }
 
-const MICROS_PER_DAY = 86_400_000_000n;
 const HEX = "0123456789abcdef";
-
-function pad(n: number | bigint, width: number): string {
-  return String(n).padStart(width, "0");
-}
-
-/** Proleptic Gregorian date of a day count since 1970-01-01, as `YYYY-MM-DD[ BC]` parts. */
-function civil(days: number): { date: string; bc: boolean } {
-  // Shift to 0000-03-01 so leap days fall at the end of a 400-year era of 146097 days.
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) -
-      Math.floor(dayOfEra / 146_096)) / 365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) -
-    Math.floor(yearOfEra / 100));
-  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
-  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  // Astronomical year 0 is 1 BC.
-  const bc = year <= 0;
-  return { date: `${pad(bc ? 1 - year : year, 4)}-${pad(month, 2)}-${pad(day, 2)}`, bc };
-}
-
-function clock(micros: bigint): string {
-  const seconds = micros / 1_000_000n;
-  return `${pad(seconds / 3600n, 2)}:${pad((seconds / 60n) % 60n, 2)}:${pad(seconds % 60n, 2)}.${
-    pad(micros % 1_000_000n, 6)
-  }`;
-}
 
 /**
  * A `Date` as `timestamptz` input in UTC with an explicit offset; `timestamp` input ignores the
@@ -60,43 +30,7 @@ function clock(micros: bigint): string {
 function formatDate(value: Date): string {
   const ms = value.getTime();
   if (Number.isNaN(ms)) throw new TypeError("Cannot serialize an invalid Date");
-  return formatMicros(BigInt(ms) * 1000n);
-}
-
-function formatMicros(micros: bigint): string {
-  let days = micros / MICROS_PER_DAY;
-  let rest = micros % MICROS_PER_DAY;
-  if (rest < 0n) {
-    days -= 1n;
-    rest += MICROS_PER_DAY;
-  }
-  const { date, bc } = civil(Number(days));
-  return `${date} ${clock(rest)}+00${bc ? " BC" : ""}`;
-}
-
-function formatTimestamp(value: PgTimestamp): string {
-  if (value.infinity !== 0) return value.infinity > 0 ? "infinity" : "-infinity";
-  return formatMicros(BigInt(value.microseconds));
-}
-
-function formatPgDate(value: PgDate): string {
-  if (value.infinity !== 0) return value.infinity > 0 ? "infinity" : "-infinity";
-  const { date, bc } = civil(value.days);
-  return bc ? `${date} BC` : date;
-}
-
-/**
- * An interval as input that every `IntervalStyle` reads the same way: each field carries its own
- * sign (with `sql_standard`, an unsigned field would take the sign of the one before it), and the
- * time part is `h:mm:ss.ffffff`, whose hours may exceed 24.
- */
-function formatInterval(value: PgInterval): string {
-  const micros = BigInt(value.microseconds);
-  const sign = (n: number | bigint): string => (n < 0 ? "-" : "+");
-  const abs = micros < 0n ? -micros : micros;
-  return `${sign(value.months)}${Math.abs(value.months)} mons ${sign(value.days)}${
-    Math.abs(value.days)
-  } days ${sign(micros)}${clock(abs)}`;
+  return formatMilliseconds(ms, true);
 }
 
 function formatNumber(value: number): string {
@@ -147,8 +81,8 @@ function inferText(value: unknown): string {
     );
   }
   if (isPlainObjectKind(value, "range")) return inferredRange.serializeText(value);
-  if (isPlainObjectKind(value, "interval")) return formatInterval(value as PgInterval);
-  if (isPlainObjectKind(value, "timestamp")) return formatTimestamp(value as PgTimestamp);
+  if (isPlainObjectKind(value, "interval")) return formatPgInterval(value as PgInterval);
+  if (isPlainObjectKind(value, "timestamp")) return formatPgTimestamp(value as PgTimestamp, true);
   if (isPlainObjectKind(value, "date")) return formatPgDate(value as PgDate);
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError("Cannot serialize this object as JSON");

@@ -46,23 +46,23 @@ Deno.test("serializeParam: inferred scalars", () => {
 });
 
 Deno.test("serializeParam: Date as timestamptz text with an explicit offset", () => {
-  assert.equal(inferred(new Date(0)), "1970-01-01 00:00:00.000000+00");
+  assert.equal(inferred(new Date(0)), "1970-01-01 00:00:00+00");
   assert.equal(
     inferred(new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 999))),
-    "2024-02-29 23:59:59.999000+00",
+    "2024-02-29 23:59:59.999+00",
   );
-  assert.equal(inferred(new Date(-1)), "1969-12-31 23:59:59.999000+00");
+  assert.equal(inferred(new Date(-1)), "1969-12-31 23:59:59.999+00");
   const bc = new Date(Date.UTC(2000, 0, 1));
   bc.setUTCFullYear(0); // year 0 is 1 BC
-  assert.equal(inferred(bc), "0001-01-01 00:00:00.000000+00 BC");
+  assert.equal(inferred(bc), "0001-01-01 00:00:00+00 BC");
   bc.setUTCFullYear(-44, 2, 15);
-  assert.equal(inferred(bc), "0045-03-15 00:00:00.000000+00 BC");
-  assert.equal(inferred(new Date(8.64e15)), "275760-09-13 00:00:00.000000+00");
-  assert.equal(inferred(new Date(Date.UTC(10000, 0, 1))), "10000-01-01 00:00:00.000000+00");
-  assert.equal(inferred(new Date(Date.UTC(99, 0, 1) - 0)), "1999-01-01 00:00:00.000000+00");
+  assert.equal(inferred(bc), "0045-03-15 00:00:00+00 BC");
+  assert.equal(inferred(new Date(8.64e15)), "275760-09-13 00:00:00+00");
+  assert.equal(inferred(new Date(Date.UTC(10000, 0, 1))), "10000-01-01 00:00:00+00");
+  assert.equal(inferred(new Date(Date.UTC(99, 0, 1) - 0)), "1999-01-01 00:00:00+00");
   const y99 = new Date(0);
   y99.setUTCFullYear(99);
-  assert.equal(inferred(y99), "0099-01-01 00:00:00.000000+00");
+  assert.equal(inferred(y99), "0099-01-01 00:00:00+00");
   assert.throws(() => inferred(new Date(NaN)), /Cannot serialize an invalid Date/);
 });
 
@@ -79,7 +79,7 @@ Deno.test("serializeParam: Pg* value objects", () => {
   // 294276-12-31 23:59:59.999999, PostgreSQL's largest timestamp (beyond Date's range).
   assert.equal(inferred(ts(9_224_318_015_999_999_999n)), "294276-12-31 23:59:59.999999+00");
   // 4714-11-24 BC, the smallest.
-  assert.equal(inferred(ts(-210_866_803_200_000_000n)), "4714-11-24 00:00:00.000000+00 BC");
+  assert.equal(inferred(ts(-210_866_803_200_000_000n)), "4714-11-24 00:00:00+00 BC");
   const date = (days: number, infinity: -1 | 0 | 1 = 0): PgDate => ({
     kind: "date",
     days,
@@ -98,10 +98,10 @@ Deno.test("serializeParam: Pg* value objects", () => {
     microseconds,
   });
   assert.equal(inferred(interval(14, -3, 3_723_000_004n)), "+14 mons -3 days +01:02:03.000004");
-  assert.equal(inferred(interval(-1, 0, -1n)), "-1 mons +0 days -00:00:00.000001");
+  assert.equal(inferred(interval(-1, 0, -1n)), "-1 mons -00:00:00.000001");
   assert.equal(
     inferred(interval(0, 0, -9_223_372_036_854_775_807n)),
-    "+0 mons +0 days -2562047788:00:54.775807",
+    "-2562047788:00:54.775807",
   );
   const r = (lower: unknown, upper: unknown): PgRange => ({
     kind: "range",
@@ -115,7 +115,7 @@ Deno.test("serializeParam: Pg* value objects", () => {
   assert.equal(inferred(r(null, 5n)), "(,5)");
   assert.equal(
     inferred(r(new Date(0), null)),
-    '["1970-01-01 00:00:00.000000+00",)',
+    '["1970-01-01 00:00:00+00",)',
   );
   assert.equal(inferred({ ...r(null, null), empty: true }), "empty");
 });
@@ -126,7 +126,7 @@ Deno.test("serializeParam: arrays inferred element by element; objects as JSON",
   assert.equal(inferred([]), "{}");
   assert.equal(inferred(["", "NULL", 'q"', "\\"]), String.raw`{"","NULL","q\"","\\"}`);
   assert.equal(inferred([Uint8Array.of(1)]), String.raw`{"\\x01"}`);
-  assert.equal(inferred([new Date(0)]), '{"1970-01-01 00:00:00.000000+00"}');
+  assert.equal(inferred([new Date(0)]), '{"1970-01-01 00:00:00+00"}');
   assert.equal(inferred([{ a: 1 }]), String.raw`{"{\"a\":1}"}`);
   assert.equal(inferred([NaN, -0]), "{NaN,-0}");
   assert.throws(() => inferred([[1], 2]), TypeError);
