@@ -5,24 +5,17 @@
  * stack.
  */
 import assert from "node:assert/strict";
-import { type Client, connect, ConnectionError, PostgresError } from "../mod.ts";
+import { type Client, ConnectionError, PostgresError } from "../mod.ts";
 import type { ConnectClientOptions } from "../mod.ts";
 import { SQLSTATE } from "../src/sqlstate.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
+import { openClient } from "./harness/clients.ts";
 
 const servers = loadTestServers();
 const ignore = servers === undefined;
 
 function open(server: TestServer, options?: ConnectClientOptions): Promise<Client> {
-  const user = server.users.scram_user;
-  return connect({
-    host: server.host,
-    port: server.port,
-    database: server.database,
-    user: user.name,
-    password: user.password!,
-    sslMode: "disable",
-  }, options);
+  return openClient(server, "scram_user", options);
 }
 
 for (const server of servers?.servers ?? []) {

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "../mod.ts";
+import { hexBytes, quoteLiteral as q } from "./harness/clients.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
 import type { Codec, PgDate, PgInterval, PgTimestamp } from "../src/types/codec.ts";
 import {
@@ -54,17 +55,6 @@ const ZONES = [
 ];
 
 const INTERVAL_STYLES = ["postgres", "postgres_verbose", "sql_standard", "iso_8601"];
-
-function q(text: string): string {
-  return "'" + text.replaceAll("'", "''") + "'";
-}
-
-function hexBytes(hex: string | null): Uint8Array {
-  assert.ok(hex !== null && hex.startsWith("\\x"), `bytea hex: ${hex}`);
-  const out = new Uint8Array((hex.length - 2) / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 + i * 2, 4 + i * 2), 16);
-  return out;
-}
 
 /** Runs statements; the last one's rows. Select only text columns (`::text`), read as strings. */
 async function rows(db: Connection, sql: string): Promise<(string | null)[][]> {

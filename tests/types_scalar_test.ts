@@ -13,6 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "../mod.ts";
+import { hexBytes, quoteLiteral as q } from "./harness/clients.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
 import type { Codec, TypeOptions } from "../src/types/codec.ts";
 import { numericCodecs } from "../src/types/numeric.ts";
@@ -47,17 +48,6 @@ interface Case {
 }
 
 const EXACT: Variant[] = [{ options: {}, exact: true, binaryEqual: true }];
-
-function q(text: string): string {
-  return "'" + text.replaceAll("'", "''") + "'";
-}
-
-function hexBytes(hex: string | null): Uint8Array {
-  assert.ok(hex !== null && hex.startsWith("\\x"), `bytea hex: ${hex}`);
-  const out = new Uint8Array((hex.length - 2) / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 + i * 2, 4 + i * 2), 16);
-  return out;
-}
 
 function codecFor(name: string, options: TypeOptions): Codec {
   const c = [...numericCodecs(options), ...textCodecs(options)].find((c) => c.name === name);

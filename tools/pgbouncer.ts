@@ -19,9 +19,9 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
+import { defaultCacheDirs, ensureOwnedDir } from "./cache_dir.ts";
 import { registerForCleanup } from "./exit_cleanup.ts";
 import { assertReachable, giveTo, resolveServerUser, wrapCommand } from "./server_user.ts";
 
@@ -162,43 +162,6 @@ async function describe(
     throw new Error(`Cannot run ${path} --version: ${result.out}`);
   }
   return { path, version, libraryDir, source };
-}
-
-/** True when every directory from `/` to `path` has the others-execute bit. */
-async function traversableByOthers(path: string): Promise<boolean> {
-  let current = resolve(path);
-  for (;;) {
-    try {
-      const info = await Deno.stat(current);
-      if (info.mode === null || (info.mode & 0o001) === 0) return false;
-    } catch {
-      // Not created yet: its parent decides.
-    }
-    const parent = dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
-}
-
-/** The same cache directories as `tools/pg_binaries.ts`, best first. */
-async function defaultCacheDirs(): Promise<string[]> {
-  const uid = Deno.uid() ?? 0;
-  const dirs: string[] = [];
-  if (new URL(import.meta.url).protocol === "file:") {
-    const repoCache = join(dirname(dirname(fileURLToPath(import.meta.url))), ".cache", "pgline");
-    if (uid !== 0 || await traversableByOthers(repoCache)) dirs.push(repoCache);
-  }
-  dirs.push(join(tmpdir(), `pgline-cache-${uid}`));
-  return dirs;
-}
-
-async function ensureOwnedDir(path: string): Promise<void> {
-  await Deno.mkdir(path, { recursive: true, mode: 0o755 });
-  const info = await Deno.lstat(path);
-  if (!info.isDirectory || info.uid !== Deno.uid()) {
-    throw new Error(`Cannot use cache directory ${path}: not a directory owned by this user`);
-  }
-  if (info.mode !== null && (info.mode & 0o022) !== 0) await Deno.chmod(path, 0o755);
 }
 
 async function findOnPath(): Promise<string | undefined> {

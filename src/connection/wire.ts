@@ -135,21 +135,9 @@ export class Wire {
    */
   async receive(): Promise<BackendMessage> {
     for (;;) {
-      const msg = this.#reader.next();
-      if (msg !== undefined) {
-        this.#trace?.("B2F", msg);
-        return msg;
-      }
-      const chunk = await this.readRaw();
-      if (chunk === null) {
-        this.#closed = true;
-        throw new ConnectionError(
-          this.#reader.buffered > 0
-            ? "Server closed the connection in the middle of a message"
-            : "Server closed the connection unexpectedly",
-        );
-      }
-      this.#reader.push(chunk);
+      const msg = this.poll();
+      if (msg !== undefined) return msg;
+      await this.fill();
     }
   }
 
