@@ -174,7 +174,8 @@ export class ExtendedRequest implements Request {
         this.#finish(msg.status);
         return;
       default:
-        this.#error ??= new ProtocolError(`Unexpected ${msg.type} message in an extended query`);
+        // No place in this exchange: the stream cannot be trusted further (the connection fails).
+        throw new ProtocolError(`Unexpected ${msg.type} message in an extended query`);
     }
   }
 

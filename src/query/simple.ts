@@ -92,7 +92,8 @@ export class SimpleRequest implements Request {
         else this.#cb.resolve(this.#results);
         return;
       default:
-        this.#error ??= new ProtocolError(`Unexpected ${msg.type} message in a simple query`);
+        // No place in this exchange: the stream cannot be trusted further (the connection fails).
+        throw new ProtocolError(`Unexpected ${msg.type} message in a simple query`);
     }
   }
 
