@@ -11,7 +11,6 @@ import {
   ProtocolError,
 } from "../mod.ts";
 import { encodeBackendMessage } from "../src/protocol/mod.ts";
-import type { BackendMessage } from "../src/protocol/messages.ts";
 import { READY, scripted } from "./harness/scripted_server.ts";
 import { ScramServer, scramVerifier } from "../src/auth/scram.ts";
 
