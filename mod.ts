@@ -56,15 +56,14 @@ export function connect(
 }
 
 export { Client, type ConnectClientOptions, type Runtime } from "./src/client.ts";
+export { Queryable, Transaction, type TransactionOptions } from "./src/queryable.ts";
 export {
-  Queryable,
+  type QueryRunner,
   type Row,
   SqlQuery,
   type SqlTag,
   type StreamOptions,
-  Transaction,
-  type TransactionOptions,
-} from "./src/queryable.ts";
+} from "./src/sql_query.ts";
 export type { QueryOptions } from "./src/query/engine.ts";
 export type { QueryResult, RowMode } from "./src/query/extended.ts";
 export type { FieldInfo } from "./src/query/row_plan.ts";

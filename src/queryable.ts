@@ -9,6 +9,7 @@ import { ConnectionError, PostgresError } from "./errors.ts";
 import type { Lane } from "./connection/connection.ts";
 import type { QueryEngine, QueryOptions } from "./query/engine.ts";
 import type { QueryResult } from "./query/extended.ts";
+import { type Row, SqlQuery, type SqlTag, type StreamOptions } from "./sql_query.ts";
 import {
   compileFragment,
   identifier,
@@ -22,9 +23,6 @@ import {
   updateSet,
 } from "./sql/mod.ts";
 
-/** A row as an object keyed by column name. */
-export type Row = Record<string, unknown>;
-
 /** Options of {@link Queryable.transaction}. */
 export interface TransactionOptions {
   /** `ISOLATION LEVEL` of the transaction (ignored for a nested savepoint). */
@@ -33,104 +31,6 @@ export interface TransactionOptions {
   readOnly?: boolean;
   /** `DEFERRABLE` (true) or `NOT DEFERRABLE` (false); only matters for serializable read-only. */
   deferrable?: boolean;
-}
-
-/** Options of {@link Queryable.stream}. */
-export interface StreamOptions extends QueryOptions {
-  /**
-   * Rows fetched per round trip (Execute's row limit): memory stays bounded by this.
-   *
-   * @default {1000}
-   */
-  batchSize?: number;
-}
-
-/**
- * The `sql` tag of a client or transaction: interpolated values become parameters, never text.
- * Awaiting the query runs it and gives its rows. Helpers build identifiers, `IN` lists, joined
- * fragments, `INSERT` value lists and `UPDATE` assignments.
- */
-export interface SqlTag {
-  /** Builds a query; it runs when awaited (or streamed), and composes when interpolated. */
-  <R = Row>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<R>;
-  /** A quoted identifier, e.g. `sql.ident("public", "users")` → `"public"."users"`. */
-  ident: typeof identifier;
-  /** `($1, $2, ...)` for `x IN ${sql.in(list)}`. */
-  in: typeof inList;
-  /** Items joined by a separator fragment (default `, `). */
-  join: typeof join;
-  /** Trusted SQL text, inlined as is. Never pass user input. */
-  unsafe: typeof unsafe;
-  /** `("a", "b") values ($1, $2), ...` from objects, for `INSERT INTO t ${sql.insert(rows)}`. */
-  insert: typeof insertValues;
-  /** `"a" = $1, "b" = $2` from an object, for `UPDATE t SET ${sql.set(row)}`. */
-  set: typeof updateSet;
-  /** A fragment that runs nowhere: for composing (the same as the standalone `sql`). */
-  fragment: (strings: TemplateStringsArray, ...values: unknown[]) => SqlFragment;
-}
-
-/**
- * A query built by a `sql` tag. Await it for its rows; it runs once, on the first `then`.
- * Interpolated into another `sql` template, it is inlined and does not run.
- */
-export class SqlQuery<R = Row> implements PromiseLike<R[]>, SqlFragmentSource {
-  readonly #owner: Queryable;
-  readonly #fragment: SqlFragment;
-  readonly #origin: Error;
-  #run: Promise<QueryResult<R>> | undefined;
-
-  /** @internal */
-  constructor(owner: Queryable, fragment: SqlFragment, origin: Error) {
-    this.#owner = owner;
-    this.#fragment = fragment;
-    this.#origin = origin;
-  }
-
-  /** The fragment, for composition. */
-  [SQL_FRAGMENT](): SqlFragment {
-    return this.#fragment;
-  }
-
-  /** The whole result (rows, fields, command tag, row count). */
-  result(): Promise<QueryResult<R>> {
-    if (this.#run === undefined) {
-      const { text, values } = compileFragment(this.#fragment);
-      this.#run = this.#owner.runQuery<R>(text, values, undefined, this.#origin);
-    }
-    return this.#run;
-  }
-
-  /** The rows as arrays in column order. */
-  async arrays(): Promise<unknown[][]> {
-    const { text, values } = compileFragment(this.#fragment);
-    const r = await this.#owner.runQuery<unknown[]>(
-      text,
-      values,
-      { rowMode: "array" },
-      this.#origin,
-    );
-    return r.rows;
-  }
-
-  /** Streams the rows through a portal, `batchSize` at a time. */
-  stream(options?: StreamOptions): AsyncIterable<R> {
-    return this.#owner.stream<R>(this.#fragment, [], options);
-  }
-
-  /** Runs the query (once) and settles with its rows. */
-  then<T1 = R[], T2 = never>(
-    onfulfilled?: ((rows: R[]) => T1 | PromiseLike<T1>) | null,
-    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
-  ): Promise<T1 | T2> {
-    return this.result().then((r) => r.rows).then(onfulfilled, onrejected);
-  }
-
-  /** Like a promise's `catch`. */
-  catch<T = never>(
-    onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null,
-  ): Promise<R[] | T> {
-    return this.then(undefined, onrejected);
-  }
 }
 
 /** Gives an error the stack of the call that started the query, so it points at user code. */

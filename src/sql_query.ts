@@ -1,0 +1,140 @@
+/**
+ * What the `sql` tag of a client or transaction returns: a lazy query that runs when awaited and
+ * inlines when interpolated into another `sql` template.
+ *
+ * @module
+ */
+
+import type { QueryOptions } from "./query/engine.ts";
+import type { QueryResult } from "./query/extended.ts";
+import {
+  compileFragment,
+  type identifier,
+  type inList,
+  type insertValues,
+  type join,
+  SQL_FRAGMENT,
+  type SqlFragment,
+  type SqlFragmentSource,
+  type unsafe,
+  type updateSet,
+} from "./sql/mod.ts";
+
+/** What runs a {@link SqlQuery}: a client or a transaction. */
+export interface QueryRunner {
+  /** Runs compiled SQL; errors get `origin`'s stack. */
+  runQuery<R>(
+    text: string,
+    values: readonly unknown[],
+    options: QueryOptions | undefined,
+    origin: Error,
+  ): Promise<QueryResult<R>>;
+  /** Streams a query's rows. */
+  stream<R>(
+    text: string | SqlFragmentSource,
+    values?: readonly unknown[],
+    options?: StreamOptions,
+  ): AsyncIterable<R>;
+}
+
+/** A row as an object keyed by column name. */
+export type Row = Record<string, unknown>;
+
+/** Options of a client's or transaction's `stream`. */
+export interface StreamOptions extends QueryOptions {
+  /**
+   * Rows fetched per round trip (Execute's row limit): memory stays bounded by this.
+   *
+   * @default {1000}
+   */
+  batchSize?: number;
+}
+
+/**
+ * The `sql` tag of a client or transaction: interpolated values become parameters, never text.
+ * Awaiting the query runs it and gives its rows. Helpers build identifiers, `IN` lists, joined
+ * fragments, `INSERT` value lists and `UPDATE` assignments.
+ */
+export interface SqlTag {
+  /** Builds a query; it runs when awaited (or streamed), and composes when interpolated. */
+  <R = Row>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<R>;
+  /** A quoted identifier, e.g. `sql.ident("public", "users")` → `"public"."users"`. */
+  ident: typeof identifier;
+  /** `($1, $2, ...)` for `x IN ${sql.in(list)}`. */
+  in: typeof inList;
+  /** Items joined by a separator fragment (default `, `). */
+  join: typeof join;
+  /** Trusted SQL text, inlined as is. Never pass user input. */
+  unsafe: typeof unsafe;
+  /** `("a", "b") values ($1, $2), ...` from objects, for `INSERT INTO t ${sql.insert(rows)}`. */
+  insert: typeof insertValues;
+  /** `"a" = $1, "b" = $2` from an object, for `UPDATE t SET ${sql.set(row)}`. */
+  set: typeof updateSet;
+  /** A fragment that runs nowhere: for composing (the same as the standalone `sql`). */
+  fragment: (strings: TemplateStringsArray, ...values: unknown[]) => SqlFragment;
+}
+
+/**
+ * A query built by a `sql` tag. Await it for its rows; it runs once, on the first `then`.
+ * Interpolated into another `sql` template, it is inlined and does not run.
+ */
+export class SqlQuery<R = Row> implements PromiseLike<R[]>, SqlFragmentSource {
+  readonly #owner: QueryRunner;
+  readonly #fragment: SqlFragment;
+  readonly #origin: Error;
+  #run: Promise<QueryResult<R>> | undefined;
+
+  /** @internal */
+  constructor(owner: QueryRunner, fragment: SqlFragment, origin: Error) {
+    this.#owner = owner;
+    this.#fragment = fragment;
+    this.#origin = origin;
+  }
+
+  /** The fragment, for composition. */
+  [SQL_FRAGMENT](): SqlFragment {
+    return this.#fragment;
+  }
+
+  /** The whole result (rows, fields, command tag, row count). */
+  result(): Promise<QueryResult<R>> {
+    if (this.#run === undefined) {
+      const { text, values } = compileFragment(this.#fragment);
+      this.#run = this.#owner.runQuery<R>(text, values, undefined, this.#origin);
+    }
+    return this.#run;
+  }
+
+  /** The rows as arrays in column order. */
+  async arrays(): Promise<unknown[][]> {
+    const { text, values } = compileFragment(this.#fragment);
+    const r = await this.#owner.runQuery<unknown[]>(
+      text,
+      values,
+      { rowMode: "array" },
+      this.#origin,
+    );
+    return r.rows;
+  }
+
+  /** Streams the rows through a portal, `batchSize` at a time. */
+  stream(options?: StreamOptions): AsyncIterable<R> {
+    return this.#owner.stream<R>(this.#fragment, [], options);
+  }
+
+  /** Runs the query (once) and settles with its rows. */
+  then<T1 = R[], T2 = never>(
+    onfulfilled?: ((rows: R[]) => T1 | PromiseLike<T1>) | null,
+    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    return this.result().then((r) => r.rows).then(onfulfilled, onrejected);
+  }
+
+  /** Like a promise's `catch`. */
+  catch<T = never>(
+    onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null,
+  ): Promise<R[] | T> {
+    return this.then(undefined, onrejected);
+  }
+}
+
