@@ -16,7 +16,6 @@ import {
   inList,
   insertValues,
   join,
-  SQL_FRAGMENT,
   SqlFragment,
   type SqlFragmentSource,
   unsafe,
