@@ -137,4 +137,3 @@ export class SqlQuery<R = Row> implements PromiseLike<R[]>, SqlFragmentSource {
     return this.then(undefined, onrejected);
   }
 }
-
