@@ -210,3 +210,10 @@ export function formatCivil(days: number): [string, boolean] {
 export function quote(text: string): string {
   return JSON.stringify(text.length > 64 ? text.slice(0, 64) + "..." : text);
 }
+
+/** Character codes the date/time parsers compare against. */
+export const SPACE = 32;
+export const PLUS = 43;
+export const DASH = 45;
+export const DOT = 46;
+export const COLON = 58;

@@ -5,12 +5,19 @@
  * @module
  */
 
-import { digits2, formatClock, pad2, quote, readInt32, readUint32 } from "./date_civil.ts";
+import {
+  COLON,
+  DASH,
+  digits2,
+  DOT,
+  formatClock,
+  pad2,
+  PLUS,
+  quote,
+  readInt32,
+  readUint32,
+} from "./date_civil.ts";
 
-const PLUS = 43;
-const DASH = 45;
-const DOT = 46;
-const COLON = 58;
 /** 24:00:00 in microseconds, the largest time of day. */
 const DAY_MICROS = 86400000000;
 /** ±15:59:59, the largest UTC offset a timetz holds. */

@@ -11,9 +11,12 @@
 
 import type { PgDate, PgTimestamp } from "./codec.ts";
 import {
+  COLON,
+  DASH,
   daysFromCivil,
   daysInMonth,
   digits2,
+  DOT,
   formatCivil,
   formatClock,
   INT32_MAX,
@@ -22,16 +25,13 @@ import {
   MAX_DATE_MS,
   PG_EPOCH_DAYS,
   PG_EPOCH_MICROS,
+  PLUS,
   quote,
   readInt32,
   readUint32,
+  SPACE,
 } from "./date_civil.ts";
 
-const SPACE = 32;
-const PLUS = 43;
-const DASH = 45;
-const DOT = 46;
-const COLON = 58;
 const LOWER_I = 105;
 const MS_PER_DAY = 86400000;
 /** Whole seconds below which seconds × 10^6 + fraction stays below 2^53. */

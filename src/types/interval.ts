@@ -11,23 +11,23 @@
 
 import type { PgInterval } from "./codec.ts";
 import {
+  COLON,
+  DASH,
   digits2,
+  DOT,
   formatClock,
   INT32_MAX,
   INT32_MIN,
   INT64_MAX,
   INT64_MIN,
+  PLUS,
   quote,
   readBigInt64,
   readInt32,
   readUint32,
+  SPACE,
 } from "./date_civil.ts";
 
-const SPACE = 32;
-const PLUS = 43;
-const DASH = 45;
-const DOT = 46;
-const COLON = 58;
 const AT = 64;
 const SAFE_SECONDS = 9e9;
 /** The longest integer a field may have (2562047788 hours, 2147483648 days). */
