@@ -37,11 +37,7 @@ export interface EngineOptions {
 
 /** Where an exchange stands before it is sent. */
 type Mode =
-  | {
-    kind: "prepare-and-run";
-    statement: PreparedStatement;
-    evicted: PreparedStatement | undefined;
-  }
+  | { kind: "prepare-and-run"; statement: PreparedStatement }
   | { kind: "run-pending"; statement: PreparedStatement }
   | { kind: "run-described"; statement: PreparedStatement }
   | { kind: "unnamed"; paramOids: number[] | undefined };
@@ -62,6 +58,8 @@ export class QueryEngine {
   readonly templateOrigins: WeakMap<TemplateStringsArray, Error> = new WeakMap();
   /** Call stacks for errors, per query text (the first caller's). */
   readonly textOrigins: Map<string, Error> = new Map();
+  /** Statements to Close with the next extended exchange (evicted or invalidated). */
+  #closes: string[] = [];
   /** Parameter types of texts run unnamed, learned when a parameter was ambiguous. */
   readonly #unnamedParamTypes = new Map<string, number[]>();
 
@@ -108,7 +106,7 @@ export class QueryEngine {
     ): Promise<QueryResult<unknown>> => {
       const outcome = await sent;
       if (outcome.error === undefined) return outcome.result;
-      if (attempt === 0 && this.#shouldReprepare(outcome, mode, lane)) {
+      if (attempt === 0 && this.#shouldReprepare(outcome, mode)) {
         const again = await this.#sendHeld(text, values, rowMode, lane);
         return settle(1, again.mode, again.sent);
       }
@@ -145,19 +143,31 @@ export class QueryEngine {
   /** The mode when it can be decided without a round trip, else undefined. */
   #quickMode(text: string, values: readonly unknown[]): Mode | undefined {
     const cache = this.#cache;
-    const ambiguous = values.some(isAmbiguousParam);
     if (cache === undefined) {
       const paramOids = this.#unnamedParamTypes.get(text);
-      return paramOids !== undefined || !ambiguous ? { kind: "unnamed", paramOids } : undefined;
+      if (paramOids === undefined && values.some(isAmbiguousParam)) return undefined;
+      return { kind: "unnamed", paramOids };
     }
     const statement = cache.get(text);
-    if (statement === undefined) {
-      if (ambiguous) return undefined;
-      const created = cache.create(text);
-      return { kind: "prepare-and-run", statement: created.statement, evicted: created.evicted };
-    }
-    if (statement.described) return { kind: "run-described", statement };
-    return ambiguous ? undefined : { kind: "run-pending", statement };
+    if (statement?.described) return { kind: "run-described", statement };
+    // Only a statement not yet described needs the server's types for an ambiguous value.
+    if (values.some(isAmbiguousParam)) return undefined;
+    if (statement !== undefined) return { kind: "run-pending", statement };
+    return { kind: "prepare-and-run", statement: this.#create(text) };
+  }
+
+  /** Caches a new statement; one evicted to make room is closed with the next exchange. */
+  #create(text: string): PreparedStatement {
+    const { statement, evicted } = this.#cache!.create(text);
+    if (evicted !== undefined) this.#closes.push(evicted.name);
+    return statement;
+  }
+
+  /** Queues the pending Close messages (their CloseComplete goes to an extended request). */
+  #writeCloses(): void {
+    if (this.#closes.length === 0) return;
+    for (const name of this.#closes) this.connection.write({ type: "Close", target: "S", name });
+    this.#closes = [];
   }
 
   /**
@@ -267,39 +277,30 @@ export class QueryEngine {
     }
   }
 
-  /** Decides how to run `text`: prepare it now, reuse it, or (unnamed mode) just run it. */
+  /** Decides how to run `text`, fetching the server's parameter types first when needed. */
   async #mode(text: string, values: readonly unknown[], lane: Lane | undefined): Promise<Mode> {
-    const ambiguous = values.some(isAmbiguousParam);
+    const quick = this.#quickMode(text, values);
+    if (quick !== undefined) return quick;
+    // An ambiguous value and no parameter types yet.
     const cache = this.#cache;
     if (cache === undefined) {
-      let paramOids = this.#unnamedParamTypes.get(text);
-      if (paramOids === undefined && ambiguous) {
-        paramOids = await this.#describeUnnamed(text, lane);
-        if (this.#unnamedParamTypes.size >= 256) this.#unnamedParamTypes.clear();
-        this.#unnamedParamTypes.set(text, paramOids);
-      }
+      const paramOids = await this.#describeUnnamed(text, lane);
+      if (this.#unnamedParamTypes.size >= 256) this.#unnamedParamTypes.clear();
+      this.#unnamedParamTypes.set(text, paramOids);
       return { kind: "unnamed", paramOids };
     }
     let statement = cache.get(text);
     if (statement === undefined) {
-      const created = cache.create(text);
-      statement = created.statement;
-      if (!ambiguous) return { kind: "prepare-and-run", statement, evicted: created.evicted };
-      await this.#prepareOnly(statement, created.evicted, lane);
-      return { kind: "run-described", statement };
+      statement = this.#create(text);
+      await this.#prepareOnly(statement, lane);
+    } else {
+      await statement.whenDescribed();
     }
-    if (statement.described) return { kind: "run-described", statement };
-    if (!ambiguous) return { kind: "run-pending", statement };
-    await statement.whenDescribed();
     return { kind: "run-described", statement };
   }
 
   /** Parse + Describe + Sync for a statement whose parameter types decide how values are sent. */
-  #prepareOnly(
-    statement: PreparedStatement,
-    evicted: PreparedStatement | undefined,
-    lane: Lane | undefined,
-  ): Promise<void> {
+  #prepareOnly(statement: PreparedStatement, lane: Lane | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
       const request = new ExtendedRequest(
         {
@@ -325,7 +326,7 @@ export class QueryEngine {
       );
       this.connection.submit(request, () => {
         const c = this.connection;
-        if (evicted !== undefined) c.write({ type: "Close", target: "S", name: evicted.name });
+        this.#writeCloses();
         c.write({ type: "Parse", name: statement.name, query: statement.text, parameterTypes: [] });
         c.write({ type: "Describe", target: "S", name: statement.name });
         c.writeRaw(FRAMES.Sync, SYNC);
@@ -336,8 +337,7 @@ export class QueryEngine {
   /** Parse + Describe of the unnamed statement, for its parameter types. */
   #describeUnnamed(text: string, lane: Lane | undefined): Promise<number[]> {
     return new Promise((resolve, reject) => {
-      let oids: number[] = [];
-      const request = new ExtendedRequest(
+      const request: ExtendedRequest = new ExtendedRequest(
         {
           preparing: undefined,
           statement: undefined,
@@ -347,16 +347,15 @@ export class QueryEngine {
           text,
           refuseCopyIn: () => this.#refuseCopyIn(false),
         },
-        (outcome) => (outcome.error === undefined ? resolve(oids) : reject(outcome.error)),
+        (outcome) => {
+          if (outcome.error === undefined) resolve(request.parameterTypes ?? []);
+          else reject(outcome.error);
+        },
         reject,
       );
-      const onMessage = request.onMessage.bind(request);
-      request.onMessage = (msg) => {
-        if (msg.type === "ParameterDescription") oids = msg.parameterTypes;
-        onMessage(msg);
-      };
       this.connection.submit(request, () => {
         const c = this.connection;
+        this.#writeCloses();
         c.write({ type: "Parse", name: "", query: text, parameterTypes: [] });
         c.write({ type: "Describe", target: "S", name: "" });
         c.writeRaw(FRAMES.Sync, SYNC);
@@ -409,7 +408,8 @@ export class QueryEngine {
           lookup: this.types,
           text,
           refuseCopyIn: () => this.#refuseCopyIn(false),
-          ...(stream === undefined ? {} : { onRow: stream.onRow, onBatchEnd: stream.onBatchEnd }),
+          onRow: stream?.onRow,
+          onBatchEnd: stream?.onBatchEnd,
         },
         (outcome) => {
           if (outcome.error !== undefined && mode.kind === "prepare-and-run") {
@@ -425,10 +425,8 @@ export class QueryEngine {
       );
       this.connection.submit(request, () => {
         const c = this.connection;
+        this.#writeCloses();
         if (mode.kind === "prepare-and-run") {
-          if (mode.evicted !== undefined) {
-            c.write({ type: "Close", target: "S", name: mode.evicted.name });
-          }
           c.write({ type: "Parse", name: statementName, query: text, parameterTypes: [] });
           c.write({ type: "Describe", target: "S", name: statementName });
         } else if (mode.kind === "unnamed") {
@@ -460,7 +458,7 @@ export class QueryEngine {
   }
 
   /** A cached plan changed result type, or the statement vanished: prepare it again, once. */
-  #shouldReprepare(outcome: Outcome, mode: Mode, lane: Lane | undefined): boolean {
+  #shouldReprepare(outcome: Outcome, mode: Mode): boolean {
     const error = outcome.error;
     if (!(error instanceof PostgresError) || mode.kind === "unnamed") return false;
     if (outcome.status !== "I") return false; // Inside a transaction, now aborted.
@@ -469,29 +467,7 @@ export class QueryEngine {
     const vanished = error.code === "26000" && st.parseError === undefined;
     if (!changed && !vanished) return false;
     this.#cache?.delete(st);
-    if (changed) {
-      // Dropped with the next exchange's messages; its CloseComplete is ignored.
-      this.connection.submit(
-        new ExtendedRequest(
-          {
-            preparing: undefined,
-            statement: undefined,
-            preferredFormats: false,
-            rowMode: "array",
-            lookup: this.types,
-            text: "",
-            refuseCopyIn: () => {},
-          },
-          () => {},
-          () => {},
-        ),
-        () => {
-          this.connection.write({ type: "Close", target: "S", name: st.name });
-          this.connection.writeRaw(FRAMES.Sync, SYNC);
-        },
-        lane,
-      );
-    }
+    if (changed) this.#closes.push(st.name); // It still exists on the server.
     return true;
   }
 

@@ -81,9 +81,9 @@ export interface ExchangeOptions {
   /** Called when a COPY FROM STDIN starts, to refuse it (the query API does not stream input). */
   refuseCopyIn: () => void;
   /** Per-row hook for streams: receives each decoded row instead of collecting it. */
-  onRow?: (row: unknown) => void;
+  onRow?: ((row: unknown) => void) | undefined;
   /** Called at PortalSuspended (streams) and at the end of the rows. */
-  onBatchEnd?: (suspended: boolean) => void;
+  onBatchEnd?: ((suspended: boolean) => void) | undefined;
 }
 
 /** Collects one exchange's replies; resolves at ReadyForQuery. */
@@ -117,6 +117,11 @@ export class ExtendedRequest implements Request {
     const rows = this.#rows;
     this.#rows = [];
     return rows;
+  }
+
+  /** Parameter types from a Describe of the statement, once received. */
+  get parameterTypes(): number[] | undefined {
+    return this.#paramOids;
   }
 
   /** The first error so far. */
@@ -231,17 +236,9 @@ export class ExtendedRequest implements Request {
 
   #finish(status: TransactionStatus): void {
     const st = this.#o.statement ?? this.#o.preparing;
-    let fields = NO_FIELDS;
-    if (this.#plan !== undefined) fields = this.#plan.fields;
-    else if (st !== undefined && st.fields) {
-      fields = (this.#o.preferredFormats ? st.plan : st.textPlan)?.fields ??
-        makeRowPlan(
-          st.fields,
-          this.#o.preferredFormats ? st.resultFormats ?? [] : [],
-          this.#o.lookup,
-        )
-          .fields;
-    }
+    const fields = this.#plan !== undefined || (st?.fields ?? null) !== null
+      ? this.#planForRows().fields
+      : NO_FIELDS;
     this.#resolve({
       result: {
         command: commandOf(this.#tag),
