@@ -115,4 +115,5 @@ export {
   PostgresError,
   type PostgresErrorFields,
   ProtocolError,
+  TimeoutError,
 } from "./src/errors.ts";

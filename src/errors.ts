@@ -57,6 +57,42 @@ export class ConnectionError extends Error {
 }
 
 /**
+ * A time limit ran out: a query's `queryTimeout` (the query was cancelled on the server), a pool's
+ * `acquireTimeout` (no connection became free), or a cancel the server did not confirm in time.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@pgline/pgline";
+ * const err = new TimeoutError("Query timed out after 100 ms", "query", 100);
+ * console.assert(err.kind === "query" && err.timeout === 100);
+ * ```
+ */
+export class TimeoutError extends Error {
+  /** Which limit ran out. */
+  readonly kind: "query" | "acquire" | "cancel";
+  /** The limit, in milliseconds. */
+  readonly timeout: number;
+
+  /**
+   * @param message What timed out.
+   * @param kind Which limit.
+   * @param timeout The limit in milliseconds.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    message: string,
+    kind: "query" | "acquire" | "cancel",
+    timeout: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "TimeoutError";
+    this.kind = kind;
+    this.timeout = timeout;
+  }
+}
+
+/**
  * The client refused to go on with authentication: a bad server signature, a channel binding
  * requirement that cannot be met, or a method that `require_auth` does not allow.
  *

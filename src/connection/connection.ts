@@ -74,8 +74,11 @@ export interface SessionInfo {
  * its ReadyForQuery.
  */
 export interface Request {
-  /** A reply for this request. ReadyForQuery is the last one it gets. */
-  onMessage(message: BackendMessage): void;
+  /**
+   * A reply for this request. ReadyForQuery is the last one it gets. A returned promise pauses
+   * reading from the server until it settles (back-pressure, e.g. for a slow COPY consumer).
+   */
+  onMessage(message: BackendMessage): void | Promise<void>;
   /**
    * The request failed without a ReadyForQuery: the connection failed (a ConnectionError whose
    * `retrySafe` is true when nothing of this request reached the server), or its messages could
@@ -122,6 +125,7 @@ export class Connection {
   onParameterStatus: ((name: string, value: string) => void) | undefined;
   readonly #closed: Promise<void>;
   readonly #idleWaiters: (() => void)[] = [];
+  readonly #drainWaiters: (() => void)[] = [];
 
   /** @param wire The channel. @param info What set-up learned. */
   constructor(wire: Wire, info: SessionInfo) {
@@ -230,6 +234,24 @@ export class Connection {
   }
 
   /**
+   * Sends what has been queued and resolves once the transport has taken it: a writer that
+   * awaits this between chunks (COPY FROM) cannot outrun the network.
+   *
+   * @throws {ConnectionError} if the connection failed.
+   */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#writing) {
+        await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+        continue;
+      }
+      if (this.#wire.queuedLength === 0) return;
+      await this.#flush();
+    }
+  }
+
+  /**
    * Holds the connection for `lane` once every earlier holder has let go: until {@link release},
    * requests from other lanes wait unsent (so they cannot land inside a transaction).
    */
@@ -305,6 +327,7 @@ export class Connection {
       );
     } finally {
       this.#writing = false;
+      if (this.#drainWaiters.length > 0) for (const w of this.#drainWaiters.splice(0)) w();
     }
   }
 
@@ -313,7 +336,10 @@ export class Connection {
     try {
       for (;;) {
         let msg: BackendMessage | undefined;
-        while ((msg = wire.poll()) !== undefined) this.#dispatch(msg);
+        while ((msg = wire.poll()) !== undefined) {
+          const paused = this.#dispatch(msg);
+          if (paused !== undefined) await paused;
+        }
         await wire.fill();
       }
     } catch (err) {
@@ -321,7 +347,7 @@ export class Connection {
     }
   }
 
-  #dispatch(msg: BackendMessage): void {
+  #dispatch(msg: BackendMessage): void | Promise<void> {
     switch (msg.type) {
       case "NoticeResponse":
         this.#info.onNotice?.(msg.fields);
@@ -360,7 +386,7 @@ export class Connection {
       }
       throw new ProtocolError(`Unexpected ${msg.type} message with no request pending`);
     }
-    request.onMessage(msg);
+    return request.onMessage(msg);
   }
 
   #toConnectionError(err: unknown): ConnectionError {
@@ -393,6 +419,7 @@ export class Connection {
     this.#lanes.length = 0;
     for (const w of waiting) w.run();
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
   }
 
   /**
