@@ -17,11 +17,12 @@ import type { TraceHandler } from "./connection/wire.ts";
 import type { HostEntry } from "./config.ts";
 import type { TlsInfo, Transport } from "./transport/transport.ts";
 import type { TransactionStatus } from "./protocol/messages.ts";
-import { QueryEngine } from "./query/engine.ts";
+import { checkTimeout, QueryEngine } from "./query/engine.ts";
 import { Queryable } from "./queryable.ts";
 import type { TypeOptions } from "./types/codec.ts";
 import { createTypeRegistry } from "./types/builtins.ts";
 import type { TypeRegistry } from "./types/registry.ts";
+import { ListenRegistry, type NotificationHandler, type Subscription } from "./listen.ts";
 
 /** Client-side options of {@link connectWith}: {@link ClientOptions} plus query and debug settings. */
 export interface ConnectClientOptions extends ClientOptions {
@@ -38,6 +39,8 @@ export interface ConnectClientOptions extends ClientOptions {
    * @default {256}
    */
   statementCacheSize?: number;
+  /** Called for each ParameterStatus the server sends after start-up (e.g. after a `SET`). */
+  onParameterStatus?: (name: string, value: string) => void;
 }
 
 /** What a runtime supplies: a transport and access to its environment and files. */
@@ -64,8 +67,13 @@ export class Client extends Queryable {
   readonly #connection: Connection;
 
   /** @internal */
-  constructor(connection: Connection, types: TypeRegistry, statementCacheSize: number) {
-    super(new QueryEngine(connection, types, { statementCacheSize }), undefined, 0);
+  constructor(
+    connection: Connection,
+    types: TypeRegistry,
+    statementCacheSize: number,
+    queryTimeout = 0,
+  ) {
+    super(new QueryEngine(connection, types, { statementCacheSize, queryTimeout }), undefined, 0);
     this.#connection = connection;
   }
 
@@ -147,6 +155,55 @@ export class Client extends Queryable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+
+  // LISTEN/NOTIFY (src/listen.ts).
+  #listeners: ListenRegistry | undefined;
+
+  /**
+   * Calls `handler` for each notification on `channel`, in the order the server sends them.
+   * `LISTEN` is sent once per channel, `UNLISTEN` when its last handler goes. A handler's
+   * exception does not affect the connection: it is reported as uncaught (see
+   * {@link NotificationHandler}).
+   *
+   * @param channel The channel: an identifier, used with its exact case.
+   * @param handler Receives the payload and the whole notification.
+   * @returns The subscription, once `LISTEN` is confirmed; dispose of it to stop.
+   * @throws {TypeError|RangeError} for an empty channel name, or one over 63 bytes.
+   * @throws {ConnectionError} when the connection fails.
+   *
+   * @example
+   * ```ts ignore
+   * await using sub = await db.listen("jobs", (payload) => console.log("job", payload));
+   * await db.notify("jobs", "42");
+   * ```
+   */
+  listen(channel: string, handler: NotificationHandler): Promise<Subscription> {
+    if (this.#listeners === undefined) {
+      const registry = new ListenRegistry(async (sql) => {
+        await this.#connection.simpleQuery(sql);
+      });
+      this.#connection.onNotification = (n) => registry.dispatch(n);
+      this.#listeners = registry;
+    }
+    return this.#listeners.subscribe(channel, handler);
+  }
+
+  /**
+   * Sends a notification (`select pg_notify($1, $2)`); listeners get it when the sending
+   * transaction commits (at once here, outside a transaction).
+   *
+   * @param channel The channel, exact case.
+   * @param payload The payload (under 8000 bytes).
+   * @throws {PostgresError} e.g. when the payload is too long.
+   *
+   * @example
+   * ```ts ignore
+   * await db.notify("jobs", JSON.stringify({ id: 42 }));
+   * ```
+   */
+  async notify(channel: string, payload = ""): Promise<void> {
+    await this.query("select pg_notify($1, $2)", [channel, payload]);
+  }
 }
 
 /**
@@ -172,7 +229,8 @@ export async function connectWith(
   config?: string | URL | ConnectOptions,
   options?: ConnectClientOptions,
 ): Promise<Client> {
-  const { onTrace, onState, types, statementCacheSize, ...rest } = options ?? {};
+  const { onTrace, onState, types, statementCacheSize, onParameterStatus, ...rest } = options ??
+    {};
   const cacheSize = statementCacheSize ?? 256;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) {
     throw new RangeError(`statementCacheSize must be a non-negative integer, got ${cacheSize}`);
@@ -184,5 +242,6 @@ export async function connectWith(
   if (onTrace !== undefined) establishOptions.onTrace = onTrace;
   if (onState !== undefined) establishOptions.onState = onState;
   const connection = await establish(resolved, establishOptions);
+  if (onParameterStatus !== undefined) connection.onParameterStatus = onParameterStatus;
   return new Client(connection, registry, cacheSize);
 }

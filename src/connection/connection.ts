@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ConnectionError, PostgresError, ProtocolError } from "../errors.ts";
+import { ConnectionError, PostgresError, ProtocolError, TimeoutError } from "../errors.ts";
 import type {
   BackendMessage,
   FieldDescription,
@@ -67,6 +67,58 @@ export interface SessionInfo {
   transactionStatus: TransactionStatus;
   /** Notice callback. */
   onNotice: ((fields: NoticeFields) => void) | undefined;
+  /**
+   * Opens a new channel to the same server the same way (TLS when this connection uses it), for a
+   * CancelRequest; with `tcpOnly`, just the TCP connection (a reachability probe).
+   */
+  reopen?: (signal: AbortSignal, tcpOnly: boolean) => Promise<Wire>;
+}
+
+/** Time limits of a session, in milliseconds. */
+export interface SessionTimeouts {
+  /** How long a cancel may take to connect and be confirmed. */
+  cancelTimeout: number;
+  /**
+   * After a cancel was delivered, how long the server may stay silent before the connection is
+   * presumed dead.
+   */
+  cancelGrace: number;
+  /**
+   * Dead-peer detection while replies are awaited: after `idle` ms of silence the server is probed
+   * (a new TCP connection to it) every `interval` ms; after `count` failed probes in a row the
+   * connection fails. Undefined turns it off.
+   */
+  keepalive: { idle: number; interval: number; count: number } | undefined;
+}
+
+/** Limits used when set-up gives none. */
+export const DEFAULT_TIMEOUTS: SessionTimeouts = {
+  cancelTimeout: 10_000,
+  cancelGrace: 10_000,
+  keepalive: { idle: 60_000, interval: 10_000, count: 3 },
+};
+
+/** Work waiting, unsent, for the holder of the connection to let go. */
+export interface Waiting {
+  /** The lane it belongs to. */
+  lane: Lane | undefined;
+  /** Sends it. */
+  run: () => void;
+}
+
+/** The reason to reject with when `signal` aborted. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
+}
+
+/** Lets a timer not keep the process alive (Deno, Node and Bun differ). */
+export function unrefTimer(timer: unknown): void {
+  if (typeof timer === "object" && timer !== null && "unref" in timer) {
+    (timer as { unref(): void }).unref();
+    return;
+  }
+  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
+  if (typeof timer === "number") deno?.unrefTimer?.(timer);
 }
 
 /**
@@ -113,7 +165,11 @@ export class Connection {
   /** Holders of the connection, innermost last. */
   readonly #lanes: Lane[] = [];
   /** Work waiting for the holder to let go, in submission order. */
-  readonly #waiting: { lane: Lane | undefined; run: () => void }[] = [];
+  readonly #waiting: Waiting[] = [];
+  /** Sent requests whose caller gave up: a CancelRequest goes out when each reaches the head. */
+  readonly #cancelAtHead = new Set<Request>();
+  /** The cancel being sent, so that several aborts at once send one. */
+  #cancelling: Promise<void> | undefined;
   #flushScheduled = false;
   #writing = false;
   #failure: ConnectionError | undefined;
@@ -127,10 +183,24 @@ export class Connection {
   readonly #idleWaiters: (() => void)[] = [];
   readonly #drainWaiters: (() => void)[] = [];
 
-  /** @param wire The channel. @param info What set-up learned. */
-  constructor(wire: Wire, info: SessionInfo) {
+  readonly #options: SessionTimeouts;
+  /** When a byte last arrived, or the FIFO last became busy (ms since the epoch). */
+  #lastHeard = 0;
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #failedProbes = 0;
+  #idleTimeout = 0;
+  #idleSince = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * @param wire The channel.
+   * @param info What set-up learned.
+   * @param options Time limits.
+   */
+  constructor(wire: Wire, info: SessionInfo, options: SessionTimeouts = DEFAULT_TIMEOUTS) {
     this.#wire = wire;
     this.#info = info;
+    this.#options = options;
     this.#closed = this.#readLoop();
   }
 
@@ -188,10 +258,17 @@ export class Connection {
    * @param write Queues the request's messages.
    * @param lane The holder this request belongs to, if any.
    */
-  submit(request: Request, write: () => void, lane?: Lane): void {
+  submit(request: Request, write: () => void, lane?: Lane, signal?: AbortSignal): void {
     if (this.#failure !== undefined) {
       request.onFailure(this.#unsentFailure());
       return;
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        request.onFailure(abortReason(signal) as Error);
+        return;
+      }
+      request = new Abortable(request, signal, this);
     }
     if (!this.#mayWrite(lane)) {
       const busy = this.#busyError(lane);
@@ -199,7 +276,9 @@ export class Connection {
         request.onFailure(busy);
         return;
       }
-      this.#waiting.push({ lane, run: () => this.submit(request, write, lane) });
+      const entry: Waiting = { lane, run: () => this.submit(request, write, lane) };
+      if (request instanceof Abortable) request.waiting(entry);
+      this.#waiting.push(entry);
       return;
     }
     const mark = this.#wire.queuedLength;
@@ -212,7 +291,126 @@ export class Connection {
       return;
     }
     this.#queue.push(request);
+    if (request instanceof Abortable) request.sent();
+    if (this.#queue.length === 1) {
+      this.#lastHeard = Date.now();
+      const keepalive = this.#options.keepalive;
+      if (keepalive !== undefined && this.#watchdog === undefined) this.#arm(keepalive.idle);
+    }
     this.#scheduleFlush();
+  }
+
+  #arm(ms: number): void {
+    this.#watchdog = setTimeout(() => this.#watch(), ms);
+    unrefTimer(this.#watchdog);
+  }
+
+  /** Checks for a dead peer while replies are awaited (see {@link SessionTimeouts.keepalive}). */
+  #watch(): void {
+    this.#watchdog = undefined;
+    const keepalive = this.#options.keepalive!;
+    if (this.#failure !== undefined || this.#queue.length === 0) {
+      this.#failedProbes = 0;
+      return;
+    }
+    const silent = Date.now() - this.#lastHeard;
+    if (silent < keepalive.idle) {
+      this.#failedProbes = 0;
+      this.#arm(keepalive.idle - silent);
+      return;
+    }
+    const reopen = this.#info.reopen;
+    if (reopen === undefined) return;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), keepalive.interval);
+    reopen(controller.signal, true).then(
+      (wire) => {
+        wire.close();
+        return true;
+      },
+      () => false,
+    ).then((reachable) => {
+      clearTimeout(timer);
+      if (this.#failure !== undefined) return;
+      if (reachable) {
+        this.#failedProbes = 0;
+        this.#arm(keepalive.idle); // Reachable: a long query is simply still running.
+        return;
+      }
+      if (++this.#failedProbes < keepalive.count) {
+        this.#arm(keepalive.interval);
+        return;
+      }
+      this.#fail(
+        new ConnectionError(
+          `Server stopped answering: nothing received for ${
+            Math.round((Date.now() - this.#lastHeard) / 1000)
+          } s and ${keepalive.count} attempts to reach it failed; the connection is presumed dead`,
+        ),
+      );
+    });
+  }
+
+  /** Takes a request that was never sent out of the waiting list (its caller gave up). */
+  unwait(entry: Waiting): boolean {
+    const i = this.#waiting.indexOf(entry);
+    if (i < 0) return false;
+    this.#waiting.splice(i, 1);
+    return true;
+  }
+
+  /**
+   * A sent request's caller gave up: cancel it on the server when it is the one running. A
+   * request still queued behind others is cancelled when it reaches the head, so that the cancel
+   * cannot hit an earlier caller's query.
+   */
+  cancelWhenRunning(request: Request): void {
+    if (this.#failure !== undefined) return;
+    if (this.#queue.peek() === request) void this.#cancelFor(request);
+    else this.#cancelAtHead.add(request);
+  }
+
+  /** Forgets a pending cancel (the request finished). */
+  settled(request: Request): void {
+    if (this.#cancelAtHead.size > 0) this.#cancelAtHead.delete(request);
+  }
+
+  async #cancelFor(request: Request): Promise<void> {
+    try {
+      await (this.#cancelling ??= this.cancel().finally(() => (this.#cancelling = undefined)));
+    } catch (err) {
+      // The server cannot be told to stop, so what the connection will do next is unknown.
+      if (this.#queue.includes(request)) {
+        this.#fail(
+          new ConnectionError(
+            `The query was abandoned and the server could not be reached to cancel it ` +
+              `(${describe(err)}); the connection is closed`,
+            { cause: err },
+          ),
+        );
+      }
+      return;
+    }
+    this.#afterCancel(request);
+  }
+
+  /**
+   * Once a cancel was delivered, the server answers soon (an error, or the result it had
+   * finished). If it stays silent the connection is presumed dead (a peer that vanished).
+   */
+  #afterCancel(request: Request): void {
+    const grace = this.#options.cancelGrace;
+    const timer = setTimeout(() => {
+      if (this.#failure === undefined && this.#queue.includes(request)) {
+        this.#fail(
+          new ConnectionError(
+            `Server did not answer within ${grace} ms of a cancel request; the connection is ` +
+              `presumed dead and closed`,
+          ),
+        );
+      }
+    }, grace);
+    unrefTimer(timer);
   }
 
   /**
@@ -255,8 +453,9 @@ export class Connection {
    * Holds the connection for `lane` once every earlier holder has let go: until {@link release},
    * requests from other lanes wait unsent (so they cannot land inside a transaction).
    */
-  acquire(lane: Lane, outer?: Lane): Promise<void> {
+  acquire(lane: Lane, outer?: Lane, signal?: AbortSignal): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#unsentFailure());
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     const busy = this.#mayWrite(outer) ? undefined : this.#busyError(outer);
     if (busy !== undefined) return Promise.reject(busy);
     if (this.#mayWrite(outer)) {
@@ -264,16 +463,22 @@ export class Connection {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      this.#waiting.push({
+      const onAbort = (): void => {
+        if (this.unwait(entry)) reject(abortReason(signal!));
+      };
+      const entry: Waiting = {
         lane: outer,
         run: () => {
+          signal?.removeEventListener("abort", onAbort);
           if (this.#failure !== undefined) reject(this.#unsentFailure());
           else {
             this.#lanes.push(lane);
             resolve();
           }
         },
-      });
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiting.push(entry);
     });
   }
 
@@ -327,7 +532,7 @@ export class Connection {
       );
     } finally {
       this.#writing = false;
-      if (this.#drainWaiters.length > 0) for (const w of this.#drainWaiters.splice(0)) w();
+      if (this.#drainWaiters.length > 0) { for (const w of this.#drainWaiters.splice(0)) w(); }
     }
   }
 
@@ -341,6 +546,7 @@ export class Connection {
           if (paused !== undefined) await paused;
         }
         await wire.fill();
+        this.#lastHeard = Date.now();
       }
     } catch (err) {
       this.#fail(this.#toConnectionError(err));
@@ -364,6 +570,11 @@ export class Connection {
         const request = this.#queue.shift();
         if (request === undefined) throw new ProtocolError("Unexpected ReadyForQuery message");
         request.onMessage(msg);
+        if (this.#queue.length === 0 && this.#idleTimeout > 0) this.#startIdle();
+        if (this.#cancelAtHead.size > 0) {
+          const next = this.#queue.peek();
+          if (next !== undefined && this.#cancelAtHead.delete(next)) void this.#cancelFor(next);
+        }
         if (this.#queue.length === 0 && this.#idleWaiters.length > 0) {
           for (const resolve of this.#idleWaiters.splice(0)) resolve();
         }
@@ -482,8 +693,97 @@ export class Connection {
     });
   }
 
+  /**
+   * Asks the server to cancel what it is running now, on a new connection to the same host (over
+   * TLS when this connection uses it; a 3.2 connection sends its longer key), and waits for the
+   * server to confirm by closing that connection. Like libpq's `PQcancel`: whatever request is
+   * running when the server gets it is cancelled, which may be a later one than the caller meant.
+   * Queries take an `AbortSignal`, which only cancels its own query.
+   *
+   * @throws {ConnectionError} if the server sent no cancel key or cannot be reached.
+   * @throws {TimeoutError} if the server did not confirm in time.
+   */
+  async cancel(): Promise<void> {
+    const reopen = this.#info.reopen;
+    if (reopen === undefined || this.#info.secretKey.length === 0) {
+      throw new ConnectionError(
+        "Cannot cancel: the server sent no cancel key (BackendKeyData)",
+        { retrySafe: true },
+      );
+    }
+    const limit = this.#options.cancelTimeout;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new TimeoutError(`Cancel request was not confirmed within ${limit} ms`, "cancel", limit),
+        ),
+      limit,
+    );
+    let wire: Wire | undefined;
+    const onAbort = (): void => wire?.close();
+    controller.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      wire = await reopen(controller.signal, false);
+      await wire.send({
+        type: "CancelRequest",
+        processId: this.#info.processId,
+        secretKey: this.#info.secretKey,
+      });
+      // The server closes the connection once it has acted on the request.
+      while ((await wire.readRaw().catch(() => null)) !== null) { /* nothing is sent back */ }
+      if (controller.signal.aborted) throw controller.signal.reason;
+    } catch (err) {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      if (err instanceof ConnectionError) throw err;
+      throw new ConnectionError(`Cannot send the cancel request: ${describe(err)}`, {
+        cause: err,
+        retrySafe: true,
+      });
+    } finally {
+      clearTimeout(timer);
+      controller.signal.removeEventListener("abort", onAbort);
+      wire?.close();
+    }
+  }
+
+  /**
+   * Closes the connection once it has been idle (nothing sent or awaited, not held) for `ms`
+   * milliseconds; 0 turns this off. Later work fails with a ConnectionError whose `retrySafe` is
+   * true.
+   */
+  setIdleTimeout(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) {
+      throw new RangeError(`idleTimeout must be a non-negative number of ms, got ${ms}`);
+    }
+    this.#idleTimeout = ms;
+    if (ms > 0 && this.#queue.length === 0) this.#startIdle();
+  }
+
+  #startIdle(): void {
+    this.#idleSince = Date.now();
+    if (this.#idleTimer !== undefined) return; // The running timer checks the new time.
+    this.#armIdle(this.#idleTimeout);
+  }
+
+  #armIdle(ms: number): void {
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#failure !== undefined || this.#idleTimeout === 0) return;
+      // Busy: the next time the FIFO empties starts the count again.
+      if (this.#queue.length > 0 || this.#lanes.length > 0 || this.#waiting.length > 0) return;
+      const idle = Date.now() - this.#idleSince;
+      if (idle < this.#idleTimeout) {
+        this.#armIdle(this.#idleTimeout - idle);
+        return;
+      }
+      void this.close(`Connection was closed after ${this.#idleTimeout} ms idle (idleTimeout)`);
+    }, ms);
+    unrefTimer(this.#idleTimer);
+  }
+
   /** Sends Terminate and closes the connection. Safe to call twice. */
-  async close(): Promise<void> {
+  async close(reason = "Connection is closed"): Promise<void> {
     if (this.#state === "CONNECTION_BAD") return await this.#closed;
     this.#state = "CONNECTION_BAD";
     // Let what was sent finish; a held connection (an open portal or transaction) is not waited
@@ -499,13 +799,72 @@ export class Connection {
         // Already gone: nothing to tell the server.
       }
     }
-    this.#fail(new ConnectionError("Connection is closed", { retrySafe: true }));
+    this.#fail(new ConnectionError(reason, { retrySafe: true }));
     await this.#closed;
   }
 
   /** Closes the connection (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/**
+ * A request whose caller may give up: unsent, it is taken out of the waiting list; sent, it is
+ * cancelled on the server once it is the one running. Replies still reach it (the statement
+ * cache must see them); the caller's promise is rejected by whoever raced it against the signal.
+ */
+class Abortable implements Request {
+  readonly #inner: Request;
+  readonly #signal: AbortSignal;
+  readonly #connection: Connection;
+  #entry: Waiting | undefined;
+  #sent = false;
+  #done = false;
+  readonly #onAbort = (): void => this.#abort();
+
+  constructor(inner: Request, signal: AbortSignal, connection: Connection) {
+    this.#inner = inner;
+    this.#signal = signal;
+    this.#connection = connection;
+    signal.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  waiting(entry: Waiting): void {
+    this.#entry = entry;
+  }
+
+  sent(): void {
+    this.#entry = undefined;
+    this.#sent = true;
+  }
+
+  #abort(): void {
+    if (this.#done) return;
+    if (this.#sent) {
+      this.#connection.cancelWhenRunning(this);
+      return;
+    }
+    if (this.#entry !== undefined && this.#connection.unwait(this.#entry)) {
+      this.#finish();
+      this.#inner.onFailure(abortReason(this.#signal) as Error);
+    }
+  }
+
+  #finish(): void {
+    this.#done = true;
+    this.#signal.removeEventListener("abort", this.#onAbort);
+    this.#connection.settled(this);
+  }
+
+  onMessage(message: BackendMessage): void | Promise<void> {
+    if (message.type === "ReadyForQuery") this.#finish();
+    return this.#inner.onMessage(message);
+  }
+
+  onFailure(error: Error): void {
+    this.#finish();
+    this.#inner.onFailure(error);
   }
 }
 

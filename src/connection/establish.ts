@@ -20,7 +20,13 @@ import type {
   TransportTarget,
 } from "../transport/transport.ts";
 import { authenticate, noticeToErrorFields } from "./auth.ts";
-import { Connection, type ConnectionState, type SessionInfo } from "./connection.ts";
+import {
+  Connection,
+  type ConnectionState,
+  DEFAULT_TIMEOUTS,
+  type SessionInfo,
+  type SessionTimeouts,
+} from "./connection.ts";
 import { describe, type TraceHandler, Wire } from "./wire.ts";
 
 /** Everything set-up needs besides the configuration. */
@@ -146,14 +152,26 @@ class AttemptError extends Error {
   }
 }
 
-/** One connection attempt to one host with one TLS plan. */
-async function attempt(
+/** An open channel to a server, TLS negotiated, ready for a startup or cancel packet. */
+interface Channel {
+  wire: Wire;
+  tls: TlsInfo | undefined;
+}
+
+/**
+ * Opens a socket to `entry` and negotiates TLS by `plan`. `requireTls` refuses a server that
+ * declines TLS whatever the sslmode (a cancel for a connection that is encrypted). With
+ * `tcpOnly` the socket is returned as soon as it is connected (a reachability probe).
+ */
+async function openChannel(
   config: ResolvedConfig,
   entry: HostEntry,
   plan: TlsPlan,
   options: EstablishOptions,
   signal: AbortSignal,
-): Promise<Connection> {
+  requireTls = false,
+  tcpOnly = false,
+): Promise<Channel> {
   const setState = (state: ConnectionState) => options.onState?.(state, entry);
   const { transport, host } = options;
   const target = targetOf(entry);
@@ -174,7 +192,7 @@ async function attempt(
   let socket: Socket;
   let tls: TlsInfo | undefined;
   try {
-    if (plan === "direct") {
+    if (plan === "direct" && !tcpOnly) {
       if (transport.connectTls === undefined || !transport.capabilities.directTls) {
         throw new ConnectionError("sslnegotiation=direct is not supported by this transport");
       }
@@ -208,6 +226,7 @@ async function attempt(
   }
   setState("CONNECTION_MADE");
   const wire = new Wire(socket, options.onTrace);
+  if (tcpOnly) return { wire, tls: undefined };
   const onAbort = () => wire.close();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
@@ -243,7 +262,7 @@ async function attempt(
         if (answer.length > 1) {
           throw new ProtocolError("Received unexpected data after SSL response");
         }
-        if (SSL_REQUIRED.has(config.sslMode)) {
+        if (requireTls || SSL_REQUIRED.has(config.sslMode)) {
           throw new ConnectionError("Server does not support SSL, but SSL was required");
         }
       } else if (code === 0x45) { // 'E'
@@ -262,7 +281,48 @@ async function attempt(
         );
       }
     }
+    return { wire, tls };
+  } catch (err) {
+    wire.close();
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
 
+/** The session's time limits, from the configuration. */
+function sessionTimeouts(config: ResolvedConfig): SessionTimeouts {
+  const cancelTimeout = config.connectTimeout ?? DEFAULT_TIMEOUTS.cancelTimeout;
+  const fallback = DEFAULT_TIMEOUTS.keepalive!;
+  return {
+    cancelTimeout,
+    cancelGrace: cancelTimeout,
+    keepalive: config.keepalives
+      ? {
+        idle: (config.keepalivesIdle ?? fallback.idle / 1000) * 1000,
+        interval: (config.keepalivesInterval ?? fallback.interval / 1000) * 1000,
+        count: config.keepalivesCount ?? fallback.count,
+      }
+      : undefined,
+  };
+}
+
+/** One connection attempt to one host with one TLS plan. */
+async function attempt(
+  config: ResolvedConfig,
+  entry: HostEntry,
+  plan: TlsPlan,
+  options: EstablishOptions,
+  signal: AbortSignal,
+): Promise<Connection> {
+  const setState = (state: ConnectionState) => options.onState?.(state, entry);
+  let wire: Wire | undefined;
+  const onAbort = () => wire?.close();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const channel = await openChannel(config, entry, plan, options, signal);
+    wire = channel.wire;
+    const tls = channel.tls;
     setState("CONNECTION_AWAITING_RESPONSE");
     const wanted = protocolNumber(config.maxProtocolVersion, PROTOCOL_3_0);
     const minimum = protocolNumber(config.minProtocolVersion, PROTOCOL_3_0);
@@ -283,7 +343,7 @@ async function attempt(
     const outcome = await authenticate({
       wire,
       user: config.user,
-      password: async () => passwordCache ??= await lookupPassword(config, entry, host),
+      password: async () => passwordCache ??= await lookupPassword(config, entry, options.host),
       requireAuth: config.requireAuth,
       channelBinding: config.channelBinding,
       tlsInUse: tls !== undefined,
@@ -324,6 +384,23 @@ async function attempt(
       auth: outcome,
       transactionStatus: "I",
       onNotice,
+      // A cancel goes the same way as this connection: TLS as negotiated here, or none.
+      reopen: async (cancelSignal, tcpOnly) =>
+        (await openChannel(
+          config,
+          entry,
+          tls === undefined ? "none" : plan,
+          {
+            transport: options.transport,
+            host: options.host,
+            ...(options.onTrace ? { onTrace: options.onTrace } : {}),
+          },
+          cancelSignal,
+          tls !== undefined,
+          tcpOnly,
+        ).catch((err) => {
+          throw err instanceof AttemptError ? err.error : err;
+        })).wire,
     };
     let gotKey = false;
     for (;;) {
@@ -360,7 +437,7 @@ async function attempt(
     }
     void gotKey; // A server may omit BackendKeyData (e.g. some poolers); cancel is then unavailable.
     setState("CONNECTION_CHECK_TARGET");
-    const connection = new Connection(wire, info);
+    const connection = new Connection(wire, info, sessionTimeouts(config));
     await checkTarget(connection, config.targetSessionAttrs, entry).catch(async (err) => {
       await connection.close();
       throw err;
@@ -368,7 +445,7 @@ async function attempt(
     setState("CONNECTION_OK");
     return connection;
   } catch (err) {
-    wire.close();
+    wire?.close();
     setState("CONNECTION_BAD");
     if (signal.aborted) {
       throw new AttemptError(

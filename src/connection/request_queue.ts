@@ -50,4 +50,10 @@ export class RequestQueue<T> {
     }
     return item;
   }
+
+  /** Whether `item` is still queued (a linear scan: for rare checks only). */
+  includes(item: T): boolean {
+    for (let i = this.#head; i < this.#items.length; i++) if (this.#items[i] === item) return true;
+    return false;
+  }
 }

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { PostgresError } from "../errors.ts";
-import type { Connection, Lane } from "../connection/connection.ts";
+import { PostgresError, TimeoutError } from "../errors.ts";
+import { abortReason, type Connection, type Lane, unrefTimer } from "../connection/connection.ts";
 import { FRAMES } from "../protocol/frontend.ts";
 import type { FrontendMessage, WireValue } from "../protocol/messages.ts";
 import type { TypeRegistry } from "../types/registry.ts";
@@ -27,12 +27,68 @@ export interface QueryOptions {
    * @default {"object"}
    */
   rowMode?: RowMode;
+  /**
+   * Gives up on the query: queued, it is dropped unsent; running, it is cancelled on the server
+   * (a CancelRequest). Either way the promise rejects with the signal's reason at once, and the
+   * connection stays usable.
+   */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds before the query is given up as with `signal`, rejecting with a
+   * {@link TimeoutError}; counted from the call, so time spent queued counts. Overrides the
+   * client's `queryTimeout`; 0 means none.
+   */
+  queryTimeout?: number;
 }
 
 /** Engine settings. */
 export interface EngineOptions {
   /** Named statements kept per connection; 0 uses unnamed statements only. */
   statementCacheSize: number;
+  /** Default time limit of a query in ms (0: none). */
+  queryTimeout?: number;
+}
+
+/** A signal to send a query with, and what to call when the query settles. */
+interface Deadline {
+  signal: AbortSignal;
+  done: () => void;
+}
+
+const NOTHING = (): void => {};
+
+/** `promise`, or the signal's reason as soon as it aborts (the work goes on, unobserved). */
+function guard<T>(promise: Promise<T>, deadline: Deadline): Promise<T> {
+  const { signal, done } = deadline;
+  if (signal.aborted) {
+    done();
+    promise.catch(NOTHING);
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      done();
+      promise.catch(NOTHING);
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener("abort", onAbort);
+      done();
+      resolve(value);
+    }, (error) => {
+      signal.removeEventListener("abort", onAbort);
+      done();
+      reject(error);
+    });
+  });
+}
+
+/** Validates a time limit option. */
+export function checkTimeout(name: string, ms: number | undefined): void {
+  if (ms !== undefined && (!Number.isFinite(ms) || ms < 0)) {
+    throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${ms}`);
+  }
 }
 
 /** Where an exchange stands before it is sent. */
@@ -45,6 +101,8 @@ type Mode =
 /** Hooks a stream gives an exchange. */
 interface StreamHooks {
   batchSize: number;
+  /** The request, once made (to cancel it). */
+  request?: ExtendedRequest;
   onRow: (row: unknown) => void;
   onBatchEnd: (suspended: boolean) => void;
 }
@@ -62,6 +120,8 @@ export class QueryEngine {
   #closes: string[] = [];
   /** Parameter types of texts run unnamed, learned when a parameter was ambiguous. */
   readonly #unnamedParamTypes = new Map<string, number[]>();
+  /** Default time limit of a query in ms (0: none). */
+  queryTimeout: number;
 
   /**
    * @param connection The session.
@@ -74,6 +134,50 @@ export class QueryEngine {
     this.#cache = options.statementCacheSize > 0
       ? new StatementCache(options.statementCacheSize)
       : undefined;
+    checkTimeout("queryTimeout", options.queryTimeout);
+    this.queryTimeout = options.queryTimeout ?? 0;
+  }
+
+  /**
+   * The signal for one call: the caller's, a timer's, or both; undefined (no cost) when neither.
+   *
+   * @param useDefault Whether the client's `queryTimeout` applies (not to streams).
+   */
+  deadline(options: QueryOptions | undefined, useDefault = true): Deadline | undefined {
+    const user = options?.signal;
+    const ms = options?.queryTimeout ?? (useDefault ? this.queryTimeout : 0);
+    if (ms === 0 || ms === undefined) {
+      return user === undefined ? undefined : { signal: user, done: NOTHING };
+    }
+    checkTimeout("queryTimeout", ms);
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new TimeoutError(
+            `Query timed out after ${ms} ms (queryTimeout); it was cancelled`,
+            "query",
+            ms,
+          ),
+        ),
+      ms,
+    );
+    unrefTimer(timer);
+    let onUser: (() => void) | undefined;
+    if (user !== undefined) {
+      if (user.aborted) controller.abort(abortReason(user));
+      else {
+        onUser = () => controller.abort(abortReason(user));
+        user.addEventListener("abort", onUser, { once: true });
+      }
+    }
+    return {
+      signal: controller.signal,
+      done: () => {
+        clearTimeout(timer);
+        if (onUser !== undefined) user!.removeEventListener("abort", onUser);
+      },
+    };
   }
 
   /** Forgets every cached statement (e.g. after `DISCARD ALL`). */
@@ -99,6 +203,10 @@ export class QueryEngine {
     lane: Lane | undefined,
   ): Promise<QueryResult<unknown>> {
     const rowMode = options?.rowMode ?? "object";
+    const deadline = options === undefined && this.queryTimeout === 0
+      ? undefined
+      : this.deadline(options);
+    const signal = deadline?.signal;
     const settle = async (
       attempt: number,
       mode: Mode,
@@ -106,18 +214,18 @@ export class QueryEngine {
     ): Promise<QueryResult<unknown>> => {
       const outcome = await sent;
       if (outcome.error === undefined) return outcome.result;
-      if (attempt === 0 && this.#shouldReprepare(outcome, mode)) {
-        const again = await this.#sendHeld(text, values, rowMode, lane);
+      if (attempt === 0 && !signal?.aborted && this.#shouldReprepare(outcome, mode)) {
+        const again = await this.#sendHeld(text, values, rowMode, lane, signal);
         return settle(1, again.mode, again.sent);
       }
       throw this.#explain(outcome.error, mode);
     };
     // The common case decides and sends at once, so calls go out in the order they were made.
     const mode = this.#quickMode(text, values);
-    if (mode !== undefined) {
-      return settle(0, mode, this.#exchange(text, values, mode, rowMode, lane, undefined));
-    }
-    return this.#sendHeld(text, values, rowMode, lane).then((s) => settle(0, s.mode, s.sent));
+    const run = mode !== undefined
+      ? settle(0, mode, this.#exchange(text, values, mode, rowMode, lane, undefined, signal))
+      : this.#sendHeld(text, values, rowMode, lane, signal).then((s) => settle(0, s.mode, s.sent));
+    return deadline === undefined ? run : guard(run, deadline);
   }
 
   /**
@@ -129,12 +237,13 @@ export class QueryEngine {
     values: readonly unknown[],
     rowMode: RowMode,
     lane: Lane | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<{ mode: Mode; sent: Promise<Outcome> }> {
     const hold: Lane = {};
-    await this.connection.acquire(hold, lane);
+    await this.connection.acquire(hold, lane, signal);
     try {
-      const mode = await this.#mode(text, values, hold);
-      return { mode, sent: this.#exchange(text, values, mode, rowMode, hold, undefined) };
+      const mode = await this.#mode(text, values, hold, signal);
+      return { mode, sent: this.#exchange(text, values, mode, rowMode, hold, undefined, signal) };
     } finally {
       this.connection.release(hold);
     }
@@ -180,7 +289,8 @@ export class QueryEngine {
     options: QueryOptions | undefined,
     lane: Lane | undefined,
   ): Promise<QueryResult<unknown>[]> {
-    return new Promise((resolve, reject) => {
+    const deadline = this.deadline(options);
+    const run = new Promise<QueryResult<unknown>[]>((resolve, reject) => {
       const request = new SimpleRequest(text, options?.rowMode ?? "object", this.types, {
         refuseCopyIn: () => this.#refuseCopyIn(true),
         resolve,
@@ -190,8 +300,10 @@ export class QueryEngine {
         request,
         () => this.connection.write({ type: "Query", sql: text }),
         lane,
+        deadline?.signal,
       );
     });
+    return deadline === undefined ? run : guard(run, deadline);
   }
 
   /**
@@ -210,8 +322,15 @@ export class QueryEngine {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     }
+    const deadline = this.deadline(options, false);
+    const signal = deadline?.signal;
     const streamLane: Lane = {};
-    await this.connection.acquire(streamLane, lane);
+    try {
+      await this.connection.acquire(streamLane, lane, signal);
+    } catch (err) {
+      deadline?.done();
+      throw err;
+    }
     let buffer: unknown[] = [];
     let wake: (() => void) | undefined;
     let suspended = false;
@@ -235,9 +354,25 @@ export class QueryEngine {
       this.connection.flushSoon();
       this.connection.release(streamLane);
     };
+    const onAbort = (): void => {
+      // A batch being produced is cancelled; a suspended portal only needs closing.
+      if (!suspended && !ended && hooks.request !== undefined) {
+        this.connection.cancelWhenRunning(hooks.request);
+      }
+      wake?.();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const mode = await this.#mode(text, values, streamLane);
-      done = this.#exchange(text, values, mode, options?.rowMode ?? "object", streamLane, hooks);
+      const mode = await this.#mode(text, values, streamLane, signal);
+      done = this.#exchange(
+        text,
+        values,
+        mode,
+        options?.rowMode ?? "object",
+        streamLane,
+        hooks,
+        undefined,
+      );
       done.catch(() => {}); // Awaited below; a failure also wakes the loop.
       done.then(() => {
         ended = true;
@@ -247,9 +382,11 @@ export class QueryEngine {
         wake?.();
       });
       for (;;) {
+        if (signal?.aborted) throw abortReason(signal);
         if (buffer.length === 0 && !ended && !suspended) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
+          continue;
         }
         if (buffer.length > 0) {
           const rows = buffer;
@@ -269,6 +406,8 @@ export class QueryEngine {
       const outcome = await done;
       if (outcome.error !== undefined) throw this.#explain(outcome.error, mode);
     } finally {
+      signal?.removeEventListener("abort", onAbort);
+      deadline?.done();
       if (!synced) {
         sync(done !== undefined);
         if (done !== undefined) await done.catch(() => {});
@@ -278,13 +417,18 @@ export class QueryEngine {
   }
 
   /** Decides how to run `text`, fetching the server's parameter types first when needed. */
-  async #mode(text: string, values: readonly unknown[], lane: Lane | undefined): Promise<Mode> {
+  async #mode(
+    text: string,
+    values: readonly unknown[],
+    lane: Lane | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Mode> {
     const quick = this.#quickMode(text, values);
     if (quick !== undefined) return quick;
     // An ambiguous value and no parameter types yet.
     const cache = this.#cache;
     if (cache === undefined) {
-      const paramOids = await this.#describeUnnamed(text, lane);
+      const paramOids = await this.#describeUnnamed(text, lane, signal);
       if (this.#unnamedParamTypes.size >= 256) this.#unnamedParamTypes.clear();
       this.#unnamedParamTypes.set(text, paramOids);
       return { kind: "unnamed", paramOids };
@@ -292,7 +436,7 @@ export class QueryEngine {
     let statement = cache.get(text);
     if (statement === undefined) {
       statement = this.#create(text);
-      await this.#prepareOnly(statement, lane);
+      await this.#prepareOnly(statement, lane, signal);
     } else {
       await statement.whenDescribed();
     }
@@ -300,7 +444,11 @@ export class QueryEngine {
   }
 
   /** Parse + Describe + Sync for a statement whose parameter types decide how values are sent. */
-  #prepareOnly(statement: PreparedStatement, lane: Lane | undefined): Promise<void> {
+  #prepareOnly(
+    statement: PreparedStatement,
+    lane: Lane | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const request = new ExtendedRequest(
         {
@@ -324,18 +472,32 @@ export class QueryEngine {
           reject(error);
         },
       );
-      this.connection.submit(request, () => {
-        const c = this.connection;
-        this.#writeCloses();
-        c.write({ type: "Parse", name: statement.name, query: statement.text, parameterTypes: [] });
-        c.write({ type: "Describe", target: "S", name: statement.name });
-        c.writeRaw(FRAMES.Sync, SYNC);
-      }, lane);
+      this.connection.submit(
+        request,
+        () => {
+          const c = this.connection;
+          this.#writeCloses();
+          c.write({
+            type: "Parse",
+            name: statement.name,
+            query: statement.text,
+            parameterTypes: [],
+          });
+          c.write({ type: "Describe", target: "S", name: statement.name });
+          c.writeRaw(FRAMES.Sync, SYNC);
+        },
+        lane,
+        signal,
+      );
     });
   }
 
   /** Parse + Describe of the unnamed statement, for its parameter types. */
-  #describeUnnamed(text: string, lane: Lane | undefined): Promise<number[]> {
+  #describeUnnamed(
+    text: string,
+    lane: Lane | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<number[]> {
     return new Promise((resolve, reject) => {
       const request: ExtendedRequest = new ExtendedRequest(
         {
@@ -353,13 +515,18 @@ export class QueryEngine {
         },
         reject,
       );
-      this.connection.submit(request, () => {
-        const c = this.connection;
-        this.#writeCloses();
-        c.write({ type: "Parse", name: "", query: text, parameterTypes: [] });
-        c.write({ type: "Describe", target: "S", name: "" });
-        c.writeRaw(FRAMES.Sync, SYNC);
-      }, lane);
+      this.connection.submit(
+        request,
+        () => {
+          const c = this.connection;
+          this.#writeCloses();
+          c.write({ type: "Parse", name: "", query: text, parameterTypes: [] });
+          c.write({ type: "Describe", target: "S", name: "" });
+          c.writeRaw(FRAMES.Sync, SYNC);
+        },
+        lane,
+        signal,
+      );
     });
   }
 
@@ -371,6 +538,7 @@ export class QueryEngine {
     rowMode: RowMode,
     lane: Lane | undefined,
     stream: StreamHooks | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<Outcome> {
     // Values are serialized before anything is queued, so a bad value sends nothing.
     const paramOids = mode.kind === "run-described"
@@ -423,37 +591,43 @@ export class QueryEngine {
           reject(error);
         },
       );
-      this.connection.submit(request, () => {
-        const c = this.connection;
-        this.#writeCloses();
-        if (mode.kind === "prepare-and-run") {
-          c.write({ type: "Parse", name: statementName, query: text, parameterTypes: [] });
-          c.write({ type: "Describe", target: "S", name: statementName });
-        } else if (mode.kind === "unnamed") {
+      if (stream !== undefined) stream.request = request;
+      this.connection.submit(
+        request,
+        () => {
+          const c = this.connection;
+          this.#writeCloses();
+          if (mode.kind === "prepare-and-run") {
+            c.write({ type: "Parse", name: statementName, query: text, parameterTypes: [] });
+            c.write({ type: "Describe", target: "S", name: statementName });
+          } else if (mode.kind === "unnamed") {
+            c.write({
+              type: "Parse",
+              name: "",
+              query: text,
+              parameterTypes: mode.paramOids ?? [],
+            });
+          }
           c.write({
-            type: "Parse",
-            name: "",
-            query: text,
-            parameterTypes: mode.paramOids ?? [],
+            type: "Bind",
+            portal: "",
+            statement: statementName,
+            parameterFormats: anyBinary ? parameterFormats : [],
+            parameters,
+            resultFormats: resultFormatCodes,
           });
-        }
-        c.write({
-          type: "Bind",
-          portal: "",
-          statement: statementName,
-          parameterFormats: anyBinary ? parameterFormats : [],
-          parameters,
-          resultFormats: resultFormatCodes,
-        });
-        if (mode.kind === "unnamed") c.write({ type: "Describe", target: "P", name: "" });
-        if (stream === undefined) {
-          c.write({ type: "Execute", portal: "", maxRows: 0 });
-          c.writeRaw(FRAMES.Sync, SYNC);
-        } else {
-          c.write({ type: "Execute", portal: "", maxRows: stream.batchSize });
-          c.writeRaw(FRAMES.Flush, FLUSH);
-        }
-      }, lane);
+          if (mode.kind === "unnamed") c.write({ type: "Describe", target: "P", name: "" });
+          if (stream === undefined) {
+            c.write({ type: "Execute", portal: "", maxRows: 0 });
+            c.writeRaw(FRAMES.Sync, SYNC);
+          } else {
+            c.write({ type: "Execute", portal: "", maxRows: stream.batchSize });
+            c.writeRaw(FRAMES.Flush, FLUSH);
+          }
+        },
+        lane,
+        signal,
+      );
     });
   }
 
