@@ -24,6 +24,8 @@ export class TcpProxy {
   #closed = false;
   /** Connections accepted so far. */
   accepted = 0;
+  /** The first bytes each client sent, in accept order (to see e.g. an SSLRequest). */
+  readonly firstBytes: Uint8Array[] = [];
 
   private constructor(listener: Deno.Listener, target: { hostname: string; port: number }) {
     this.#listener = listener;
@@ -71,17 +73,20 @@ export class TcpProxy {
       }
       const pair: Pair = { client, server, blackholed: this.#blackholeNew };
       this.#pairs.add(pair);
-      void this.#pump(pair, client, server);
+      void this.#pump(pair, client, server, this.firstBytes.push(new Uint8Array(0)) - 1);
       void this.#pump(pair, server, client);
     }
   }
 
-  async #pump(pair: Pair, from: Deno.Conn, to: Deno.Conn): Promise<void> {
+  async #pump(pair: Pair, from: Deno.Conn, to: Deno.Conn, sniff = -1): Promise<void> {
     const buf = new Uint8Array(64 * 1024);
     try {
       for (;;) {
         const n = await from.read(buf);
         if (n === null) break;
+        if (sniff >= 0 && this.firstBytes[sniff]!.length === 0) {
+          this.firstBytes[sniff] = buf.slice(0, n);
+        }
         if (pair.blackholed) continue; // Swallowed: the peer never sees it.
         let off = 0;
         while (off < n) off += await to.write(buf.subarray(off, n));
