@@ -7,143 +7,46 @@
  * @module
  */
 
-import { ConnectionError, PostgresError, ProtocolError, TimeoutError } from "../errors.ts";
+import { ConnectionError, PostgresError, ProtocolError } from "../errors.ts";
 import type {
   BackendMessage,
-  FieldDescription,
   FrontendMessage,
-  NoticeFields,
   NotificationResponse,
   TransactionStatus,
 } from "../protocol/messages.ts";
-import type { DataRow } from "../protocol/data_row.ts";
 import type { HostEntry } from "../config.ts";
 import type { TlsInfo } from "../transport/transport.ts";
 import { noticeToErrorFields } from "./auth.ts";
 import { describe, type Wire } from "./wire.ts";
 import { RequestQueue } from "./request_queue.ts";
+import { Abortable } from "./abortable.ts";
+import { Liveness } from "./liveness.ts";
+import { RawSimpleRequest } from "./raw_simple.ts";
+import {
+  abortReason,
+  type ConnectionState,
+  DEFAULT_TIMEOUTS,
+  type Lane,
+  type Request,
+  type SessionInfo,
+  type SessionTimeouts,
+  type SimpleResult,
+  type Waiting,
+} from "./session.ts";
 
-/** libpq's connection states, in the order a connection passes through them. */
-export type ConnectionState =
-  | "CONNECTION_NEEDED"
-  | "CONNECTION_STARTED"
-  | "CONNECTION_MADE"
-  | "CONNECTION_SSL_STARTUP"
-  | "CONNECTION_AWAITING_RESPONSE"
-  | "CONNECTION_AUTH_OK"
-  | "CONNECTION_CHECK_TARGET"
-  | "CONNECTION_OK"
-  | "CONNECTION_BAD";
-
-/** One result of a simple query with raw text values: each statement in the text gives one. */
-export interface SimpleResult {
-  /** Command tag, e.g. `SELECT 2`; empty for an empty query. */
-  command: string;
-  /** Rows affected or returned, from the command tag, when it has one. */
-  rowCount: number | undefined;
-  /** Column descriptions; empty for statements that return no rows. */
-  fields: FieldDescription[];
-  /** Rows as text values (null for NULL), in column order. */
-  rows: (string | null)[][];
-}
-
-/** What the connection set-up learned, handed to the session. */
-export interface SessionInfo {
-  /** The host that accepted the connection. */
-  host: HostEntry;
-  /** `(major << 16) | minor` of the protocol in use. */
-  protocolVersion: number;
-  /** Run-time parameters the server reported. */
-  parameters: Map<string, string>;
-  /** Backend process ID, from BackendKeyData. */
-  processId: number;
-  /** Cancel key, from BackendKeyData. */
-  secretKey: Uint8Array;
-  /** TLS details when the connection is encrypted. */
-  tls: TlsInfo | undefined;
-  /** Authentication method used and whether channel binding was used. */
-  auth: { method: string; channelBound: boolean };
-  /** Transaction status from the last ReadyForQuery. */
-  transactionStatus: TransactionStatus;
-  /** Notice callback. */
-  onNotice: ((fields: NoticeFields) => void) | undefined;
-  /**
-   * Opens a new channel to the same server the same way (TLS when this connection uses it), for a
-   * CancelRequest; with `tcpOnly`, just the TCP connection (a reachability probe).
-   */
-  reopen?: (signal: AbortSignal, tcpOnly: boolean) => Promise<Wire>;
-}
-
-/** Time limits of a session, in milliseconds. */
-export interface SessionTimeouts {
-  /** How long a cancel may take to connect and be confirmed. */
-  cancelTimeout: number;
-  /**
-   * After a cancel was delivered, how long the server may stay silent before the connection is
-   * presumed dead.
-   */
-  cancelGrace: number;
-  /**
-   * Dead-peer detection while replies are awaited: after `idle` ms of silence the server is probed
-   * (a new TCP connection to it) every `interval` ms; after `count` failed probes in a row the
-   * connection fails. Undefined turns it off.
-   */
-  keepalive: { idle: number; interval: number; count: number } | undefined;
-}
-
-/** Limits used when set-up gives none. */
-export const DEFAULT_TIMEOUTS: SessionTimeouts = {
-  cancelTimeout: 10_000,
-  cancelGrace: 10_000,
-  keepalive: { idle: 60_000, interval: 10_000, count: 3 },
-};
-
-/** Work waiting, unsent, for the holder of the connection to let go. */
-export interface Waiting {
-  /** The lane it belongs to. */
-  lane: Lane | undefined;
-  /** Sends it. */
-  run: () => void;
-}
-
-/** The reason to reject with when `signal` aborted. */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The operation was aborted", "AbortError");
-}
-
-/** Lets a timer not keep the process alive (Deno, Node and Bun differ). */
-export function unrefTimer(timer: unknown): void {
-  if (typeof timer === "object" && timer !== null && "unref" in timer) {
-    (timer as { unref(): void }).unref();
-    return;
-  }
-  const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
-  if (typeof timer === "number") deno?.unrefTimer?.(timer);
-}
-
-/**
- * A request in the FIFO: it receives every reply that is not asynchronous, up to and including
- * its ReadyForQuery.
- */
-export interface Request {
-  /**
-   * A reply for this request. ReadyForQuery is the last one it gets. A returned promise pauses
-   * reading from the server until it settles (back-pressure, e.g. for a slow COPY consumer).
-   */
-  onMessage(message: BackendMessage): void | Promise<void>;
-  /**
-   * The request failed without a ReadyForQuery: the connection failed (a ConnectionError whose
-   * `retrySafe` is true when nothing of this request reached the server), or its messages could
-   * not be encoded (nothing was sent).
-   */
-  onFailure(error: Error): void;
-}
-
-/**
- * Identifies who may write while the connection is held: a transaction, or a portal being read a
- * batch at a time. Requests from anyone else wait, unsent, until it is released.
- */
-export type Lane = object;
+export {
+  abortReason,
+  type ConnectionState,
+  DEFAULT_TIMEOUTS,
+  type Lane,
+  type Request,
+  rowCountOf,
+  type SessionInfo,
+  type SessionTimeouts,
+  type SimpleResult,
+  unrefTimer,
+  type Waiting,
+} from "./session.ts";
 
 /**
  * A connected session. Any number of requests may be in flight; replies are matched to them in
@@ -168,8 +71,6 @@ export class Connection {
   readonly #waiting: Waiting[] = [];
   /** Sent requests whose caller gave up: a CancelRequest goes out when each reaches the head. */
   readonly #cancelAtHead = new Set<Request>();
-  /** The cancel being sent, so that several aborts at once send one. */
-  #cancelling: Promise<void> | undefined;
   #flushScheduled = false;
   #writing = false;
   #failure: ConnectionError | undefined;
@@ -183,14 +84,7 @@ export class Connection {
   readonly #idleWaiters: (() => void)[] = [];
   readonly #drainWaiters: (() => void)[] = [];
 
-  readonly #options: SessionTimeouts;
-  /** When a byte last arrived, or the FIFO last became busy (ms since the epoch). */
-  #lastHeard = 0;
-  #watchdog: ReturnType<typeof setTimeout> | undefined;
-  #failedProbes = 0;
-  #idleTimeout = 0;
-  #idleSince = 0;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #liveness: Liveness;
 
   /**
    * @param wire The channel.
@@ -200,7 +94,18 @@ export class Connection {
   constructor(wire: Wire, info: SessionInfo, options: SessionTimeouts = DEFAULT_TIMEOUTS) {
     this.#wire = wire;
     this.#info = info;
-    this.#options = options;
+    this.#liveness = new Liveness(
+      {
+        isPending: (request) => this.#queue.includes(request),
+        pendingCount: () => this.#queue.length,
+        busy: () => this.#queue.length > 0 || this.#lanes.length > 0 || this.#waiting.length > 0,
+        failed: () => this.#failure !== undefined,
+        fail: (error) => this.#fail(error),
+        close: (reason) => this.close(reason),
+      },
+      info,
+      options,
+    );
     this.#closed = this.#readLoop();
   }
 
@@ -292,63 +197,8 @@ export class Connection {
     }
     this.#queue.push(request);
     if (request instanceof Abortable) request.sent();
-    if (this.#queue.length === 1) {
-      this.#lastHeard = Date.now();
-      const keepalive = this.#options.keepalive;
-      if (keepalive !== undefined && this.#watchdog === undefined) this.#arm(keepalive.idle);
-    }
+    if (this.#queue.length === 1) this.#liveness.busyStarted();
     this.#scheduleFlush();
-  }
-
-  #arm(ms: number): void {
-    this.#watchdog = setTimeout(() => this.#watch(), ms);
-    unrefTimer(this.#watchdog);
-  }
-
-  /** Checks for a dead peer while replies are awaited (see {@link SessionTimeouts.keepalive}). */
-  #watch(): void {
-    this.#watchdog = undefined;
-    const keepalive = this.#options.keepalive!;
-    if (this.#failure !== undefined || this.#queue.length === 0) {
-      this.#failedProbes = 0;
-      return;
-    }
-    const silent = Date.now() - this.#lastHeard;
-    if (silent < keepalive.idle) {
-      this.#failedProbes = 0;
-      this.#arm(keepalive.idle - silent);
-      return;
-    }
-    const reopen = this.#info.reopen;
-    if (reopen === undefined) return;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), keepalive.interval);
-    reopen(controller.signal, true).then(
-      (wire) => {
-        wire.close();
-        return true;
-      },
-      () => false,
-    ).then((reachable) => {
-      clearTimeout(timer);
-      if (this.#failure !== undefined) return;
-      if (reachable) {
-        this.#failedProbes = 0;
-        this.#arm(keepalive.idle); // Reachable: a long query is simply still running.
-        return;
-      }
-      if (++this.#failedProbes < keepalive.count) {
-        this.#arm(keepalive.interval);
-        return;
-      }
-      this.#fail(
-        new ConnectionError(
-          `Server stopped answering: nothing received for ${
-            Math.round((Date.now() - this.#lastHeard) / 1000)
-          } s and ${keepalive.count} attempts to reach it failed; the connection is presumed dead`,
-        ),
-      );
-    });
   }
 
   /** Takes a request that was never sent out of the waiting list (its caller gave up). */
@@ -366,51 +216,13 @@ export class Connection {
    */
   cancelWhenRunning(request: Request): void {
     if (this.#failure !== undefined) return;
-    if (this.#queue.peek() === request) void this.#cancelFor(request);
+    if (this.#queue.peek() === request) void this.#liveness.cancelFor(request);
     else this.#cancelAtHead.add(request);
   }
 
   /** Forgets a pending cancel (the request finished). */
   settled(request: Request): void {
     if (this.#cancelAtHead.size > 0) this.#cancelAtHead.delete(request);
-  }
-
-  async #cancelFor(request: Request): Promise<void> {
-    try {
-      await (this.#cancelling ??= this.cancel().finally(() => (this.#cancelling = undefined)));
-    } catch (err) {
-      // The server cannot be told to stop, so what the connection will do next is unknown.
-      if (this.#queue.includes(request)) {
-        this.#fail(
-          new ConnectionError(
-            `The query was abandoned and the server could not be reached to cancel it ` +
-              `(${describe(err)}); the connection is closed`,
-            { cause: err },
-          ),
-        );
-      }
-      return;
-    }
-    this.#afterCancel(request);
-  }
-
-  /**
-   * Once a cancel was delivered, the server answers soon (an error, or the result it had
-   * finished). If it stays silent the connection is presumed dead (a peer that vanished).
-   */
-  #afterCancel(request: Request): void {
-    const grace = this.#options.cancelGrace;
-    const timer = setTimeout(() => {
-      if (this.#failure === undefined && this.#queue.includes(request)) {
-        this.#fail(
-          new ConnectionError(
-            `Server did not answer within ${grace} ms of a cancel request; the connection is ` +
-              `presumed dead and closed`,
-          ),
-        );
-      }
-    }, grace);
-    unrefTimer(timer);
   }
 
   /**
@@ -546,7 +358,7 @@ export class Connection {
           if (paused !== undefined) await paused;
         }
         await wire.fill();
-        this.#lastHeard = Date.now();
+        this.#liveness.heard();
       }
     } catch (err) {
       this.#fail(this.#toConnectionError(err));
@@ -570,10 +382,12 @@ export class Connection {
         const request = this.#queue.shift();
         if (request === undefined) throw new ProtocolError("Unexpected ReadyForQuery message");
         request.onMessage(msg);
-        if (this.#queue.length === 0 && this.#idleTimeout > 0) this.#startIdle();
+        if (this.#queue.length === 0) this.#liveness.idleStarted();
         if (this.#cancelAtHead.size > 0) {
           const next = this.#queue.peek();
-          if (next !== undefined && this.#cancelAtHead.delete(next)) void this.#cancelFor(next);
+          if (next !== undefined && this.#cancelAtHead.delete(next)) {
+            void this.#liveness.cancelFor(next);
+          }
         }
         if (this.#queue.length === 0 && this.#idleWaiters.length > 0) {
           for (const resolve of this.#idleWaiters.splice(0)) resolve();
@@ -644,51 +458,10 @@ export class Connection {
    */
   simpleQuery(sql: string): Promise<SimpleResult[]> {
     return new Promise((resolve, reject) => {
-      const results: SimpleResult[] = [];
-      let current: SimpleResult | undefined;
-      let error: Error | undefined;
-      const request: Request = {
-        onMessage: (msg) => {
-          switch (msg.type) {
-            case "RowDescription":
-              current = { command: "", rowCount: undefined, fields: msg.fields, rows: [] };
-              break;
-            case "DataRow":
-              if (current === undefined) {
-                error ??= new ProtocolError("DataRow without RowDescription");
-              } else current.rows.push((msg as DataRow).values());
-              break;
-            case "CommandComplete": {
-              const result = current ?? { command: "", rowCount: undefined, fields: [], rows: [] };
-              result.command = msg.tag;
-              result.rowCount = rowCountOf(msg.tag);
-              results.push(result);
-              current = undefined;
-              break;
-            }
-            case "EmptyQueryResponse":
-              results.push({ command: "", rowCount: undefined, fields: [], rows: [] });
-              break;
-            case "ErrorResponse": {
-              const e = new PostgresError(noticeToErrorFields(msg.fields));
-              e.query = sql;
-              error ??= e;
-              break;
-            }
-            case "CopyInResponse":
-              this.write({ type: "CopyFail", message: "COPY FROM STDIN is not supported here" });
-              this.flushSoon();
-              break;
-            case "ReadyForQuery":
-              if (error !== undefined) reject(error);
-              else resolve(results);
-              break;
-            default:
-              break; // CopyOutResponse/CopyData/CopyDone: drained
-          }
-        },
-        onFailure: reject,
-      };
+      const request = new RawSimpleRequest(sql, resolve, reject, () => {
+        this.write({ type: "CopyFail", message: "COPY FROM STDIN is not supported here" });
+        this.flushSoon();
+      });
       this.submit(request, () => this.write({ type: "Query", sql }));
     });
   }
@@ -703,48 +476,8 @@ export class Connection {
    * @throws {ConnectionError} if the server sent no cancel key or cannot be reached.
    * @throws {TimeoutError} if the server did not confirm in time.
    */
-  async cancel(): Promise<void> {
-    const reopen = this.#info.reopen;
-    if (reopen === undefined || this.#info.secretKey.length === 0) {
-      throw new ConnectionError(
-        "Cannot cancel: the server sent no cancel key (BackendKeyData)",
-        { retrySafe: true },
-      );
-    }
-    const limit = this.#options.cancelTimeout;
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new TimeoutError(`Cancel request was not confirmed within ${limit} ms`, "cancel", limit),
-        ),
-      limit,
-    );
-    let wire: Wire | undefined;
-    const onAbort = (): void => wire?.close();
-    controller.signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      wire = await reopen(controller.signal, false);
-      await wire.send({
-        type: "CancelRequest",
-        processId: this.#info.processId,
-        secretKey: this.#info.secretKey,
-      });
-      // The server closes the connection once it has acted on the request.
-      while ((await wire.readRaw().catch(() => null)) !== null) { /* nothing is sent back */ }
-      if (controller.signal.aborted) throw controller.signal.reason;
-    } catch (err) {
-      if (controller.signal.aborted) throw controller.signal.reason;
-      if (err instanceof ConnectionError) throw err;
-      throw new ConnectionError(`Cannot send the cancel request: ${describe(err)}`, {
-        cause: err,
-        retrySafe: true,
-      });
-    } finally {
-      clearTimeout(timer);
-      controller.signal.removeEventListener("abort", onAbort);
-      wire?.close();
-    }
+  cancel(): Promise<void> {
+    return this.#liveness.cancel();
   }
 
   /**
@@ -753,33 +486,7 @@ export class Connection {
    * true.
    */
   setIdleTimeout(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(`idleTimeout must be a non-negative number of ms, got ${ms}`);
-    }
-    this.#idleTimeout = ms;
-    if (ms > 0 && this.#queue.length === 0) this.#startIdle();
-  }
-
-  #startIdle(): void {
-    this.#idleSince = Date.now();
-    if (this.#idleTimer !== undefined) return; // The running timer checks the new time.
-    this.#armIdle(this.#idleTimeout);
-  }
-
-  #armIdle(ms: number): void {
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      if (this.#failure !== undefined || this.#idleTimeout === 0) return;
-      // Busy: the next time the FIFO empties starts the count again.
-      if (this.#queue.length > 0 || this.#lanes.length > 0 || this.#waiting.length > 0) return;
-      const idle = Date.now() - this.#idleSince;
-      if (idle < this.#idleTimeout) {
-        this.#armIdle(this.#idleTimeout - idle);
-        return;
-      }
-      void this.close(`Connection was closed after ${this.#idleTimeout} ms idle (idleTimeout)`);
-    }, ms);
-    unrefTimer(this.#idleTimer);
+    this.#liveness.setIdleTimeout(ms);
   }
 
   /** Sends Terminate and closes the connection. Safe to call twice. */
@@ -807,71 +514,4 @@ export class Connection {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/**
- * A request whose caller may give up: unsent, it is taken out of the waiting list; sent, it is
- * cancelled on the server once it is the one running. Replies still reach it (the statement
- * cache must see them); the caller's promise is rejected by whoever raced it against the signal.
- */
-class Abortable implements Request {
-  readonly #inner: Request;
-  readonly #signal: AbortSignal;
-  readonly #connection: Connection;
-  #entry: Waiting | undefined;
-  #sent = false;
-  #done = false;
-  readonly #onAbort = (): void => this.#abort();
-
-  constructor(inner: Request, signal: AbortSignal, connection: Connection) {
-    this.#inner = inner;
-    this.#signal = signal;
-    this.#connection = connection;
-    signal.addEventListener("abort", this.#onAbort, { once: true });
-  }
-
-  waiting(entry: Waiting): void {
-    this.#entry = entry;
-  }
-
-  sent(): void {
-    this.#entry = undefined;
-    this.#sent = true;
-  }
-
-  #abort(): void {
-    if (this.#done) return;
-    if (this.#sent) {
-      this.#connection.cancelWhenRunning(this);
-      return;
-    }
-    if (this.#entry !== undefined && this.#connection.unwait(this.#entry)) {
-      this.#finish();
-      this.#inner.onFailure(abortReason(this.#signal) as Error);
-    }
-  }
-
-  #finish(): void {
-    this.#done = true;
-    this.#signal.removeEventListener("abort", this.#onAbort);
-    this.#connection.settled(this);
-  }
-
-  onMessage(message: BackendMessage): void | Promise<void> {
-    if (message.type === "ReadyForQuery") this.#finish();
-    return this.#inner.onMessage(message);
-  }
-
-  onFailure(error: Error): void {
-    this.#finish();
-    this.#inner.onFailure(error);
-  }
-}
-
-/** The row count at the end of a command tag (`INSERT 0 5` → 5), or undefined. */
-export function rowCountOf(tag: string): number | undefined {
-  const space = tag.lastIndexOf(" ");
-  if (space < 0) return undefined;
-  const count = Number(tag.slice(space + 1));
-  return Number.isInteger(count) ? count : undefined;
 }
