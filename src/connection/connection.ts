@@ -71,6 +71,12 @@ export class Connection {
   readonly #waiting: Waiting[] = [];
   /** Sent requests whose caller gave up: a CancelRequest goes out when each reaches the head. */
   readonly #cancelAtHead = new Set<Request>();
+  /**
+   * While a cancel is under way, new work waits until it was delivered and the cancelled request
+   * is done: a server may deliver one cancel twice (PG 15 signals the backend and its process
+   * group), which would hit a query sent right behind.
+   */
+  #fence: { request: Request; cancelled: boolean; done: boolean } | undefined;
   #flushScheduled = false;
   #writing = false;
   #failure: ConnectionError | undefined;
@@ -102,6 +108,12 @@ export class Connection {
         failed: () => this.#failure !== undefined,
         fail: (error) => this.#fail(error),
         close: (reason) => this.close(reason),
+        fence: (request) => (this.#fence = { request, cancelled: false, done: false }),
+        cancelSettled: (request) => {
+          if (this.#fence?.request !== request) return;
+          this.#fence.cancelled = true;
+          this.#liftFence();
+        },
       },
       info,
       options,
@@ -175,8 +187,8 @@ export class Connection {
       }
       request = new Abortable(request, signal, this);
     }
-    if (!this.#mayWrite(lane)) {
-      const busy = this.#busyError(lane);
+    if (this.#fence !== undefined || !this.#mayWrite(lane)) {
+      const busy = this.#mayWrite(lane) ? undefined : this.#busyError(lane);
       if (busy !== undefined) {
         request.onFailure(busy);
         return;
@@ -270,7 +282,7 @@ export class Connection {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const busy = this.#mayWrite(outer) ? undefined : this.#busyError(outer);
     if (busy !== undefined) return Promise.reject(busy);
-    if (this.#mayWrite(outer)) {
+    if (this.#fence === undefined && this.#mayWrite(outer)) {
       this.#lanes.push(lane);
       return Promise.resolve();
     }
@@ -299,9 +311,24 @@ export class Connection {
     const i = this.#lanes.lastIndexOf(lane);
     if (i < 0) return;
     this.#lanes.splice(i, 1);
-    while (this.#waiting.length > 0 && this.#mayWrite(this.#waiting[0]!.lane)) {
+    this.#runWaiting();
+  }
+
+  #runWaiting(): void {
+    while (
+      this.#fence === undefined && this.#waiting.length > 0 &&
+      this.#mayWrite(this.#waiting[0]!.lane)
+    ) {
       this.#waiting.shift()!.run();
     }
+  }
+
+  /** Lets waiting work go once the cancel was delivered and its request is done. */
+  #liftFence(): void {
+    const fence = this.#fence;
+    if (fence === undefined || !fence.cancelled || !fence.done) return;
+    this.#fence = undefined;
+    this.#runWaiting();
   }
 
   /**
@@ -382,6 +409,10 @@ export class Connection {
         const request = this.#queue.shift();
         if (request === undefined) throw new ProtocolError("Unexpected ReadyForQuery message");
         request.onMessage(msg);
+        if (this.#fence?.request === request) {
+          this.#fence.done = true;
+          this.#liftFence();
+        }
         if (this.#queue.length === 0) this.#liveness.idleStarted();
         if (this.#cancelAtHead.size > 0) {
           const next = this.#queue.peek();
@@ -442,6 +473,7 @@ export class Connection {
     for (let r = this.#queue.shift(); r !== undefined; r = this.#queue.shift()) r.onFailure(error);
     const waiting = this.#waiting.splice(0);
     this.#lanes.length = 0;
+    this.#fence = undefined;
     for (const w of waiting) w.run();
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
     for (const resolve of this.#drainWaiters.splice(0)) resolve();

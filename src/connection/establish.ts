@@ -10,16 +10,10 @@ import type { ConfigHost, HostEntry, ResolvedConfig } from "../config.ts";
 import { lookupPassword } from "../config.ts";
 import { AuthenticationError, ConnectionError, PostgresError, ProtocolError } from "../errors.ts";
 import { MAX_CANCEL_KEY_LENGTH, PROTOCOL_3_0 } from "../protocol/constants.ts";
-import { FRAMES } from "../protocol/frontend.ts";
 import type { NegotiateProtocolVersion, NoticeFields } from "../protocol/messages.ts";
-import type {
-  Socket,
-  TlsInfo,
-  TlsOptions,
-  Transport,
-  TransportTarget,
-} from "../transport/transport.ts";
+import type { Transport } from "../transport/transport.ts";
 import { authenticate, noticeToErrorFields } from "./auth.ts";
+import { AttemptError, hostLabel, openChannel, type TlsPlan } from "./channel.ts";
 import {
   Connection,
   type ConnectionState,
@@ -27,7 +21,7 @@ import {
   type SessionInfo,
   type SessionTimeouts,
 } from "./connection.ts";
-import { describe, type TraceHandler, Wire } from "./wire.ts";
+import { describe, type TraceHandler, type Wire } from "./wire.ts";
 
 /** Everything set-up needs besides the configuration. */
 export interface EstablishOptions {
@@ -41,253 +35,10 @@ export interface EstablishOptions {
   onState?: (state: ConnectionState, host: HostEntry) => void;
 }
 
-const SSL_REQUIRED = new Set(["require", "verify-ca", "verify-full"]);
-
-/** How one attempt uses TLS. */
-type TlsPlan = "none" | "request" | "direct";
-
-function targetOf(entry: HostEntry): TransportTarget {
-  if (entry.type === "unix") {
-    return { kind: "unix", path: entry.socketPath ?? `${entry.host}/.s.PGSQL.${entry.port}` };
-  }
-  return { kind: "tcp", host: entry.hostaddr ?? entry.host, port: entry.port };
-}
-
-function hostLabel(entry: HostEntry): string {
-  if (entry.type === "unix") return `socket "${entry.socketPath ?? entry.host}"`;
-  const addr = entry.hostaddr !== undefined && entry.hostaddr !== entry.host
-    ? ` (${entry.hostaddr})`
-    : "";
-  return `server at "${entry.host}"${addr}, port ${entry.port}`;
-}
-
 function protocolNumber(v: string, fallback: number): number {
   if (v === "3.0") return PROTOCOL_3_0;
   if (v === "3.2" || v === "latest") return (3 << 16) | 2;
   return fallback;
-}
-
-async function readPem(
-  host: ConfigHost,
-  value: string,
-  what: string,
-): Promise<string> {
-  if (value.includes("-----BEGIN")) return value;
-  const text = await host.readTextFile(value);
-  if (text === undefined) {
-    throw new ConnectionError(`Cannot read ${what} file "${value}"`, { retrySafe: false });
-  }
-  return text;
-}
-
-/** Works out libpq's certificate checks for the sslmode and files. */
-async function tlsOptions(
-  config: ResolvedConfig,
-  entry: HostEntry,
-  host: ConfigHost,
-  direct: boolean,
-): Promise<TlsOptions> {
-  const home = host.homeDir();
-  let rootCert = config.sslRootCert;
-  let haveRoot = rootCert !== undefined;
-  if (rootCert === undefined && home !== undefined) {
-    const fallback = `${home}/.postgresql/root.crt`;
-    if ((await host.fileMode(fallback)) !== undefined) {
-      rootCert = fallback;
-      haveRoot = true;
-    }
-  }
-  let verify: TlsOptions["verify"] = "none";
-  if (config.sslMode === "verify-full") verify = "full";
-  else if (config.sslMode === "verify-ca") verify = "ca";
-  // libpq: with sslmode=require, a root certificate file that exists means verify-ca.
-  else if (config.sslMode === "require" && haveRoot && rootCert !== "system") verify = "ca";
-  const options: TlsOptions = {
-    verify,
-    hostname: entry.host,
-    sni: config.sslSni,
-  };
-  if (verify !== "none") {
-    if (rootCert === "system") {
-      options.caCerts = "system";
-    } else if (rootCert !== undefined) {
-      options.caCerts = [await readPem(host, rootCert, "root certificate")];
-    } else {
-      throw new ConnectionError(
-        `Root certificate file "${
-          home ?? "~"
-        }/.postgresql/root.crt" does not exist: either provide the file, use the system's trusted ` +
-          `roots with sslrootcert=system, or change sslmode to disable server certificate verification`,
-      );
-    }
-  }
-  const certPath = config.sslCert ??
-    (home !== undefined && (await host.fileMode(`${home}/.postgresql/postgresql.crt`)) !== undefined
-      ? `${home}/.postgresql/postgresql.crt`
-      : undefined);
-  if (certPath !== undefined && config.sslCertMode !== "disable") {
-    const keyPath = config.sslKey ?? `${home ?? ""}/.postgresql/postgresql.key`;
-    options.cert = await readPem(host, certPath, "client certificate");
-    options.key = await readPem(host, keyPath, "client key");
-    if (config.sslPassword !== undefined) options.keyPassword = config.sslPassword;
-  } else if (config.sslCertMode === "require") {
-    throw new ConnectionError("sslcertmode=require, but no client certificate was configured");
-  }
-  if (config.sslMinProtocolVersion !== undefined) {
-    options.minVersion = config.sslMinProtocolVersion as NonNullable<TlsOptions["minVersion"]>;
-  } else {
-    options.minVersion = "TLSv1.2"; // libpq's default ssl_min_protocol_version
-  }
-  if (config.sslMaxProtocolVersion !== undefined) {
-    options.maxVersion = config.sslMaxProtocolVersion as NonNullable<TlsOptions["maxVersion"]>;
-  }
-  if (direct) options.alpnProtocols = ["postgresql"];
-  return options;
-}
-
-/** A failure from one attempt, and whether libpq would retry the same host another way. */
-class AttemptError extends Error {
-  constructor(readonly error: Error, readonly fromServer: boolean) {
-    super(error.message, { cause: error });
-  }
-}
-
-/** An open channel to a server, TLS negotiated, ready for a startup or cancel packet. */
-interface Channel {
-  wire: Wire;
-  tls: TlsInfo | undefined;
-}
-
-/**
- * Opens a socket to `entry` and negotiates TLS by `plan`. `requireTls` refuses a server that
- * declines TLS whatever the sslmode (a cancel for a connection that is encrypted). With
- * `tcpOnly` the socket is returned as soon as it is connected (a reachability probe).
- */
-async function openChannel(
-  config: ResolvedConfig,
-  entry: HostEntry,
-  plan: TlsPlan,
-  options: EstablishOptions,
-  signal: AbortSignal,
-  requireTls = false,
-  tcpOnly = false,
-): Promise<Channel> {
-  const setState = (state: ConnectionState) => options.onState?.(state, entry);
-  const { transport, host } = options;
-  const target = targetOf(entry);
-  const socketOptions = {
-    noDelay: true,
-    mayUpgrade: plan === "request",
-    signal,
-    ...(config.keepalives
-      ? {
-        keepAlive: {
-          enabled: true,
-          ...(config.keepalivesIdle !== undefined ? { idleSeconds: config.keepalivesIdle } : {}),
-        },
-      }
-      : { keepAlive: { enabled: false } }),
-  };
-  setState("CONNECTION_NEEDED");
-  let socket: Socket;
-  let tls: TlsInfo | undefined;
-  try {
-    if (plan === "direct" && !tcpOnly) {
-      if (transport.connectTls === undefined || !transport.capabilities.directTls) {
-        throw new ConnectionError("sslnegotiation=direct is not supported by this transport");
-      }
-      setState("CONNECTION_STARTED");
-      const opened = await transport.connectTls(
-        target,
-        socketOptions,
-        await tlsOptions(config, entry, host, true),
-      );
-      socket = opened.socket;
-      tls = opened.info;
-      if (tls.alpnProtocol !== "postgresql") {
-        socket.close();
-        throw new ConnectionError(
-          "Direct SSL connection was established without ALPN protocol negotiation extension",
-        );
-      }
-    } else {
-      setState("CONNECTION_STARTED");
-      socket = await transport.connect(target, socketOptions);
-    }
-  } catch (err) {
-    if (err instanceof ConnectionError) throw new AttemptError(err, false);
-    throw new AttemptError(
-      new ConnectionError(`Connection to ${hostLabel(entry)} failed: ${describe(err)}`, {
-        cause: err,
-        retrySafe: true,
-      }),
-      false,
-    );
-  }
-  setState("CONNECTION_MADE");
-  const wire = new Wire(socket, options.onTrace);
-  if (tcpOnly) return { wire, tls: undefined };
-  const onAbort = () => wire.close();
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    if (plan === "request") {
-      setState("CONNECTION_SSL_STARTUP");
-      await wire.sendRaw(FRAMES.SSLRequest);
-      options.onTrace?.("F2B", { type: "SSLRequest" });
-      const answer = await wire.readRaw();
-      if (answer === null || answer.length === 0) {
-        throw new ConnectionError("Server closed the connection during SSL negotiation");
-      }
-      const code = answer[0]!;
-      if (code === 0x53) { // 'S'
-        if (answer.length > 1) {
-          // CVE-2021-23222: bytes sent before the handshake could be spliced into the session.
-          throw new ProtocolError("Received unencrypted data after SSL response");
-        }
-        tls = await socket.startTls(await tlsOptions(config, entry, host, false)).catch(
-          (err) => {
-            throw new AttemptError(
-              new ConnectionError(
-                `SSL handshake with ${hostLabel(entry)} failed: ${describe(err)}`,
-                {
-                  cause: err,
-                  retrySafe: true,
-                },
-              ),
-              false,
-            );
-          },
-        );
-      } else if (code === 0x4e) { // 'N'
-        if (answer.length > 1) {
-          throw new ProtocolError("Received unexpected data after SSL response");
-        }
-        if (requireTls || SSL_REQUIRED.has(config.sslMode)) {
-          throw new ConnectionError("Server does not support SSL, but SSL was required");
-        }
-      } else if (code === 0x45) { // 'E'
-        // CVE-2024-10977: an unencrypted error could be forged; its text is not shown.
-        throw new AttemptError(
-          new ConnectionError(
-            "Server rejected the SSL request with an error (its text is not shown: it was not encrypted)",
-          ),
-          true,
-        );
-      } else {
-        throw new ProtocolError(
-          `Received invalid response to SSL negotiation: ${
-            code >= 0x20 && code < 0x7f ? `'${String.fromCharCode(code)}'` : code
-          }`,
-        );
-      }
-    }
-    return { wire, tls };
-  } catch (err) {
-    wire.close();
-    throw err;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
 }
 
 /** The session's time limits, from the configuration. */
@@ -338,7 +89,12 @@ async function attempt(
     parameters.datestyle = isoDateStyle(parameters.datestyle);
     await wire.send({ type: "StartupMessage", protocolVersion: wanted, parameters });
 
-    const onNotice = config.onNotice as ((fields: NoticeFields) => void) | undefined;
+    // Notices reach the user by field name, as documented for NoticeHandler.
+    const userNotice = config.onNotice;
+    const onNotice = userNotice === undefined
+      ? undefined
+      : (fields: NoticeFields) =>
+        userNotice(noticeToErrorFields(fields) as unknown as Record<string, string | number>);
     let passwordCache: string | undefined;
     const outcome = await authenticate({
       wire,

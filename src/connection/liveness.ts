@@ -25,6 +25,13 @@ export interface LivenessHost {
   fail(error: ConnectionError): void;
   /** Closes the connection politely. */
   close(reason: string): Promise<void>;
+  /**
+   * Holds back new work while a cancel for `request` is under way and until `request` is done,
+   * so that the cancel cannot hit it.
+   */
+  fence(request: Request): void;
+  /** The cancel for `request` was delivered or failed. */
+  cancelSettled(request: Request): void;
 }
 
 /** Timers and the cancel channel of one connection. */
@@ -204,8 +211,12 @@ export class Liveness {
     // One cancel at a time: one still under way was meant for an earlier request.
     while (this.#cancelling !== undefined) await this.#cancelling.catch(() => {});
     if (!this.#host.isPending(request) || this.#host.failed()) return;
+    this.#host.fence(request);
     try {
-      await (this.#cancelling = this.cancel().finally(() => (this.#cancelling = undefined)));
+      await (this.#cancelling = this.cancel().finally(() => {
+        this.#cancelling = undefined;
+        this.#host.cancelSettled(request);
+      }));
     } catch (err) {
       if (this.#host.isPending(request)) {
         this.#host.fail(
