@@ -24,6 +24,7 @@ import { type ConnectClientOptions, connectWith } from "./src/client.ts";
 import type { ConnectOptions } from "./src/config.ts";
 import type { Client } from "./src/client.ts";
 import { denoConfigHost, denoTransport } from "./src/transport/deno.ts";
+import { createPoolWith, type Pool, type PoolOptions } from "./src/pool/pool.ts";
 
 /**
  * Opens a connection, with libpq's semantics for the configuration, TLS and authentication.
@@ -55,8 +56,41 @@ export function connect(
   return connectWith({ transport: denoTransport, host: denoConfigHost() }, config, options);
 }
 
+/**
+ * Creates a connection pool (see {@link Pool}): connections are opened on demand, up to `max`,
+ * with the same configuration semantics as {@link connect}.
+ *
+ * @param config A URL, a libpq keyword/value string, or an options object.
+ * @param options Pool settings (`max`, `min`, `idleTimeout`, `maxLifetime`, `acquireTimeout`)
+ * and client settings for every connection.
+ * @returns The pool; close it with `close()` or `await using`.
+ * @throws {RangeError} for a bad pool setting.
+ *
+ * @example
+ * ```ts ignore
+ * import { createPool } from "@pgline/pgline";
+ * await using pool = createPool("postgres://app@localhost/app", { max: 20, acquireTimeout: 5000 });
+ * const [row] = await pool.sql`select count(*)::int as n from users`;
+ * ```
+ */
+export function createPool(
+  config?: string | URL | ConnectOptions,
+  options?: PoolOptions,
+): Pool {
+  return createPoolWith({ transport: denoTransport, host: denoConfigHost() }, config, options);
+}
+
 export { Client, type ConnectClientOptions, type Runtime } from "./src/client.ts";
+export {
+  type AcquireOptions,
+  type ListenerStatus,
+  Pool,
+  type PoolOptions,
+} from "./src/pool/pool.ts";
+export { PoolLease } from "./src/pool/lease.ts";
+export type { Notification, NotificationHandler, Subscription } from "./src/listen.ts";
 export { Queryable, Transaction, type TransactionOptions } from "./src/queryable.ts";
+export type { CopyChunk, CopyOptions, CopySource } from "./src/query/copy.ts";
 export {
   type QueryRunner,
   type Row,

@@ -41,6 +41,22 @@ export interface ConnectClientOptions extends ClientOptions {
   statementCacheSize?: number;
   /** Called for each ParameterStatus the server sends after start-up (e.g. after a `SET`). */
   onParameterStatus?: (name: string, value: string) => void;
+  /**
+   * Default time limit of each query in ms, counted from the call (queued time counts): the query
+   * is cancelled on the server and rejects with a `TimeoutError`. A query's own `queryTimeout`
+   * overrides it; streams and COPY use only their own. 0 means none.
+   *
+   * @default {0}
+   */
+  queryTimeout?: number;
+  /**
+   * Closes the connection after it has been idle (nothing running or queued) this many ms, e.g.
+   * so that a script can exit; later queries fail with a `ConnectionError` (`retrySafe`). 0 means
+   * never.
+   *
+   * @default {0}
+   */
+  idleTimeout?: number;
 }
 
 /** What a runtime supplies: a transport and access to its environment and files. */
@@ -179,8 +195,8 @@ export class Client extends Queryable {
    */
   listen(channel: string, handler: NotificationHandler): Promise<Subscription> {
     if (this.#listeners === undefined) {
-      const registry = new ListenRegistry(async (sql) => {
-        await this.#connection.simpleQuery(sql);
+      const registry = new ListenRegistry(async (command, channel) => {
+        await this.#connection.simpleQuery(`${command} ${channel}`);
       });
       this.#connection.onNotification = (n) => registry.dispatch(n);
       this.#listeners = registry;
@@ -229,12 +245,22 @@ export async function connectWith(
   config?: string | URL | ConnectOptions,
   options?: ConnectClientOptions,
 ): Promise<Client> {
-  const { onTrace, onState, types, statementCacheSize, onParameterStatus, ...rest } = options ??
-    {};
+  const {
+    onTrace,
+    onState,
+    types,
+    statementCacheSize,
+    onParameterStatus,
+    queryTimeout,
+    idleTimeout,
+    ...rest
+  } = options ?? {};
   const cacheSize = statementCacheSize ?? 256;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) {
     throw new RangeError(`statementCacheSize must be a non-negative integer, got ${cacheSize}`);
   }
+  checkTimeout("queryTimeout", queryTimeout);
+  checkTimeout("idleTimeout", idleTimeout);
   const registry = createTypeRegistry(types);
   const resolved = await resolveConfig(config, rest, runtime.host);
   const transport = (resolved.transport as Transport | undefined) ?? runtime.transport;
@@ -243,5 +269,6 @@ export async function connectWith(
   if (onState !== undefined) establishOptions.onState = onState;
   const connection = await establish(resolved, establishOptions);
   if (onParameterStatus !== undefined) connection.onParameterStatus = onParameterStatus;
-  return new Client(connection, registry, cacheSize);
+  if (idleTimeout) connection.setIdleTimeout(idleTimeout);
+  return new Client(connection, registry, cacheSize, queryTimeout ?? 0);
 }

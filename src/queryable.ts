@@ -9,6 +9,9 @@ import { ConnectionError, PostgresError } from "./errors.ts";
 import type { Lane } from "./connection/connection.ts";
 import type { QueryEngine, QueryOptions } from "./query/engine.ts";
 import type { QueryResult } from "./query/extended.ts";
+import type { CopyOptions, CopySource } from "./query/copy.ts";
+import { copyFrom } from "./query/copy_from.ts";
+import { copyTo } from "./query/copy_to.ts";
 import { type Row, SqlQuery, type SqlTag, type StreamOptions } from "./sql_query.ts";
 import {
   compileFragment,
@@ -322,6 +325,71 @@ export abstract class Queryable {
     }
     return result;
   }
+
+  // COPY (issue 5) -->
+  /**
+   * Runs `COPY ... FROM STDIN`, sending `source` as its data with back-pressure (the source is
+   * read only as fast as the server takes it). Other queries on the connection wait until the
+   * data is sent, so the source must not wait on this same client (read another client's
+   * `copyTo()`, not this one's). If the source throws, CopyFail is sent, nothing is copied, and
+   * the promise rejects with the source's error; the connection stays usable.
+   *
+   * @param sql One `COPY table [(columns)] FROM STDIN [WITH (...)]` statement.
+   * @param source A `ReadableStream`, an iterable or async iterable of `Uint8Array` or string
+   * chunks (strings are sent as UTF-8), or one chunk; chunks may split rows anywhere.
+   * @param options `signal`: aborting sends CopyFail and rejects with the signal's reason.
+   * @returns The number of rows copied.
+   * @throws {PostgresError} from the server (e.g. SQLSTATE 22P02 for a malformed value).
+   * @throws what the source threw, or the signal's reason.
+   * @throws {TypeError} for a source of the wrong type, or SQL that is not a COPY FROM STDIN.
+   * @throws {ConnectionError} when the connection fails.
+   *
+   * @example
+   * ```ts ignore
+   * async function* rows() {
+   *   for (let i = 0; i < 1000; i++) yield `${i}\tname ${i}\n`;
+   * }
+   * const n = await db.copyFrom("copy people (id, name) from stdin", rows()); // 1000
+   * ```
+   */
+  copyFrom(sql: string, source: CopySource, options?: CopyOptions): Promise<number> {
+    const origin = new Error("copyFrom");
+    try {
+      this.#check();
+    } catch (err) {
+      return Promise.reject(withCallerStack(err, origin));
+    }
+    return copyFrom(this.engine.connection, this.lane, sql, source, options).catch((err) => {
+      // The server's errors point here; the source's own errors keep their stacks.
+      throw err instanceof PostgresError ? withCallerStack(err, origin) : err;
+    });
+  }
+
+  /**
+   * Runs `COPY ... TO STDOUT` and returns its data as a stream with back-pressure: the client
+   * reads from the server only while the stream's queue (256 KiB) has room. Until the stream is
+   * read to its end or cancelled, other queries on the connection wait. Cancelling it (or
+   * aborting `signal`) cancels the COPY on the server and drops the rest of its data; the
+   * connection stays usable.
+   *
+   * @param sql One `COPY table|(query) TO STDOUT [WITH (...)]` statement.
+   * @param options `signal`: aborting errors the stream with the signal's reason.
+   * @returns The data in chunks of up to about 64 KiB, not aligned to rows.
+   * @throws {ConnectionError} when this transaction has ended; the stream errors with a
+   * {@link PostgresError} from the server, a `TypeError` for SQL that is not a COPY TO STDOUT,
+   * or a {@link ConnectionError}.
+   *
+   * @example
+   * ```ts ignore
+   * const data = db.copyTo("copy people to stdout (format csv)");
+   * await data.pipeTo((await Deno.create("people.csv")).writable);
+   * ```
+   */
+  copyTo(sql: string, options?: CopyOptions): ReadableStream<Uint8Array> {
+    this.#check();
+    return copyTo(this.engine.connection, this.lane, sql, options);
+  }
+  // <-- COPY (issue 5)
 }
 
 function beginSql(options: TransactionOptions | undefined): string {

@@ -659,7 +659,7 @@ export class QueryEngine {
   /** Answers CopyInResponse: the query API does not send COPY data. */
   #refuseCopyIn(simple: boolean): void {
     const c = this.connection;
-    c.write({ type: "CopyFail", message: "COPY FROM STDIN is not supported by this call" });
+    c.write({ type: "CopyFail", message: "use copyFrom() for COPY FROM STDIN" });
     // During COPY the server ignored our Sync; after CopyFail it waits for another.
     if (!simple) c.writeRaw(FRAMES.Sync, SYNC);
     c.flushSoon();
