@@ -246,6 +246,37 @@ for (const server of servers?.servers ?? []) {
   );
 
   Deno.test(
+    { name: name("pool listen: a connection whose peer vanished is noticed and replaced"), ignore },
+    async () => {
+      // The listening session's bytes stop flowing both ways, but the socket stays open: without
+      // the heartbeat an idle LISTEN session would wait forever and lose every notification.
+      using proxy = TcpProxy.start(server.host, server.port);
+      await using pool = openPool(server, {
+        max: 1,
+        connectTimeout: 1_000,
+        listenHeartbeat: 300,
+      }, proxy.port);
+      await using sender = await open(server);
+      const ch = channel("pool_vanish");
+      const got: string[] = [];
+      await using _sub = await pool.listen(ch, (p) => void got.push(p));
+      await sender.notify(ch, "before");
+      await until(() => got.length === 1, 5_000, "the first notification");
+      const first = pool.listenerStatus!.processId;
+      proxy.blackhole(false); // Open connections go silent; new ones still work.
+      let n = 0;
+      const deadline = Date.now() + 15_000;
+      while (!got.some((p) => p.startsWith("after"))) {
+        assert.ok(Date.now() < deadline, "the vanished listening connection was never replaced");
+        await sender.notify(ch, `after ${n++}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.notEqual(pool.listenerStatus!.processId, first);
+      assert.ok(pool.listenerStatus!.reconnects >= 1);
+    },
+  );
+
+  Deno.test(
     { name: name("pool listen: backs off while the server is unreachable, then returns"), ignore },
     async () => {
       using proxy = TcpProxy.start(server.host, server.port);

@@ -18,6 +18,8 @@ const MAX_BACKOFF = 5_000;
  * reads; an idle one says so through its `failure`, which is looked at this often.
  */
 const WATCH_INTERVAL = 250;
+/** Longest time limit of the heartbeat query, in ms (a shorter heartbeat interval wins). */
+const HEARTBEAT_TIMEOUT = 10_000;
 
 /** Whether a client can still be used. */
 export function isHealthy(client: Client): boolean {
@@ -44,12 +46,24 @@ export class PoolListener {
   #watchTimer: ReturnType<typeof setInterval> | undefined;
   #backoff = FIRST_BACKOFF;
   #closed = false;
+  readonly #heartbeat: number;
+  #lastBeat = 0;
+  /** Time limit of LISTEN, UNLISTEN and the heartbeat, in ms. */
+  get #commandTimeout(): number {
+    return this.#heartbeat === 0 ? HEARTBEAT_TIMEOUT : Math.min(HEARTBEAT_TIMEOUT, this.#heartbeat);
+  }
+  #beating = false;
   /** Connections opened after the first (re-opens), for statistics. */
   reconnects = 0;
 
-  /** @param connect Opens a connection with the pool's settings. */
-  constructor(connect: () => Promise<Client>) {
+  /**
+   * @param connect Opens a connection with the pool's settings.
+   * @param heartbeat How often (ms) an idle listening connection runs `select 1`, so that a
+   *   vanished server is noticed (an idle session reads nothing, so it cannot tell); 0: never.
+   */
+  constructor(connect: () => Promise<Client>, heartbeat = 30_000) {
     this.#connect = connect;
+    this.#heartbeat = heartbeat;
     this.#registry = new ListenRegistry((command, channel) => this.#send(command, channel));
   }
 
@@ -82,7 +96,8 @@ export class PoolListener {
       if (command === "UNLISTEN" && (current === undefined || !isHealthy(current))) return;
       const client = await this.#ready();
       try {
-        await client.connection.simpleQuery(`${command} ${channel}`);
+        // Time-limited like the heartbeat: a session whose peer vanished must not hang it.
+        await client.simpleQuery(`${command} ${channel}`, { queryTimeout: this.#commandTimeout });
         return;
       } catch (err) {
         // The session died under the command: once more on a new one (it re-listens anyway).
@@ -125,13 +140,16 @@ export class PoolListener {
     client.connection.onNotification = (n) => this.#registry.dispatch(n);
     try {
       const sql = this.#registry.listenAllSql();
-      if (sql !== undefined) await client.connection.simpleQuery(sql);
+      if (sql !== undefined) {
+        await client.simpleQuery(sql, { queryTimeout: this.#commandTimeout });
+      }
       if (this.#closed) throw closedError();
     } catch (err) {
       await client.close().catch(() => {});
       throw err;
     }
     this.#client = client;
+    this.#lastBeat = Date.now();
     this.#backoff = FIRST_BACKOFF;
     this.#watch();
     return client;
@@ -156,7 +174,11 @@ export class PoolListener {
     if (this.#watchTimer !== undefined) return;
     this.#watchTimer = setInterval(() => {
       const client = this.#client;
-      if (client === undefined || isHealthy(client)) return;
+      if (client === undefined) return;
+      if (isHealthy(client)) {
+        this.#beat(client);
+        return;
+      }
       // Dead: re-open now if anyone listens (later attempts back off), else just let it go.
       if (this.#registry.channels.length === 0) {
         this.#client = undefined;
@@ -165,6 +187,23 @@ export class PoolListener {
       }
       if (this.#attempt === undefined && this.#retryTimer === undefined) this.#retryLater();
     }, WATCH_INTERVAL);
+  }
+
+  /**
+   * Runs `select 1` when the heartbeat is due. With a time limit, an answer that never comes
+   * cancels it and, if the server stays silent or cannot be reached, fails the connection, which
+   * the watch then re-opens.
+   */
+  #beat(client: Client): void {
+    if (this.#heartbeat === 0 || this.#beating) return;
+    const now = Date.now();
+    if (this.#lastBeat === 0) this.#lastBeat = now;
+    if (now - this.#lastBeat < this.#heartbeat) return;
+    this.#lastBeat = now;
+    this.#beating = true;
+    client.query("select 1", [], { queryTimeout: this.#commandTimeout }).catch(() => {
+      // A timeout left the connection to the cancel logic, which fails it if the server is gone.
+    }).finally(() => (this.#beating = false));
   }
 
   /** Stops re-opening and closes the listening connection. Safe to call twice. */

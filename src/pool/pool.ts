@@ -53,6 +53,13 @@ export interface PoolOptions extends Omit<ConnectClientOptions, "idleTimeout"> {
    * @default {30000}
    */
   acquireTimeout?: number;
+  /**
+   * How often (ms) the connection `listen` uses runs `select 1` while idle, so that a server that
+   * vanished without closing it is noticed and the connection re-opened (0: never).
+   *
+   * @default {30000}
+   */
+  listenHeartbeat?: number;
 }
 
 /** The state of a pool's listening connection (see {@link Pool.listenerStatus}). */
@@ -92,6 +99,7 @@ export class Pool implements QueryRunner {
   readonly #slots: Slots;
   #closed: Promise<void> | undefined;
   #listener: PoolListener | undefined;
+  readonly #listenHeartbeat: number;
   /** The `sql` tagged template: each query runs on a connection of its own. */
   readonly sql: SqlTag;
 
@@ -99,6 +107,11 @@ export class Pool implements QueryRunner {
   constructor(connect: () => Promise<Client>, options: PoolOptions = {}) {
     this.#connect = connect;
     this.#slots = new Slots(connect, options);
+    const heartbeat = options.listenHeartbeat ?? 30_000;
+    if (!Number.isFinite(heartbeat) || heartbeat < 0) {
+      throw new RangeError(`listenHeartbeat must be a non-negative number of ms, got ${heartbeat}`);
+    }
+    this.#listenHeartbeat = heartbeat;
     this.sql = makeSqlTag(this, new WeakMap());
   }
 
@@ -280,7 +293,7 @@ export class Pool implements QueryRunner {
    */
   listen(channel: string, handler: NotificationHandler): Promise<Subscription> {
     if (this.#closed !== undefined) return Promise.reject(closedError());
-    this.#listener ??= new PoolListener(this.#connect);
+    this.#listener ??= new PoolListener(this.#connect, this.#listenHeartbeat);
     return this.#listener.subscribe(channel, handler);
   }
 
@@ -357,7 +370,8 @@ export function createPoolWith(
   // The pool's own settings stay here; `idleTimeout` in particular means the pool's, not the
   // client's.
   const client: Record<string, unknown> = { ...options };
-  for (const key of ["max", "min", "idleTimeout", "maxLifetime", "acquireTimeout"]) {
+  const own = ["max", "min", "idleTimeout", "maxLifetime", "acquireTimeout", "listenHeartbeat"];
+  for (const key of own) {
     delete client[key];
   }
   return new Pool(() => connectWith(runtime, config, client as ConnectClientOptions), options);
