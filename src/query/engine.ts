@@ -6,12 +6,13 @@
  * @module
  */
 
-import { PostgresError, TimeoutError } from "../errors.ts";
-import { abortReason, type Connection, type Lane, unrefTimer } from "../connection/connection.ts";
+import { PostgresError } from "../errors.ts";
+import { abortReason, type Connection, type Lane } from "../connection/connection.ts";
 import { FRAMES } from "../protocol/frontend.ts";
 import type { FrontendMessage, WireValue } from "../protocol/messages.ts";
 import type { TypeRegistry } from "../types/registry.ts";
 import { isAmbiguousParam, resultFormats, serializeParam } from "../types/params.ts";
+import { checkTimeout, type Deadline, deadlineFor, guard } from "./deadline.ts";
 import { ExtendedRequest, type Outcome, type QueryResult, type RowMode } from "./extended.ts";
 import { type PreparedStatement, StatementCache } from "./statement_cache.ts";
 import { SimpleRequest } from "./simple.ts";
@@ -47,48 +48,6 @@ export interface EngineOptions {
   statementCacheSize: number;
   /** Default time limit of a query in ms (0: none). */
   queryTimeout?: number;
-}
-
-/** A signal to send a query with, and what to call when the query settles. */
-interface Deadline {
-  signal: AbortSignal;
-  done: () => void;
-}
-
-const NOTHING = (): void => {};
-
-/** `promise`, or the signal's reason as soon as it aborts (the work goes on, unobserved). */
-function guard<T>(promise: Promise<T>, deadline: Deadline): Promise<T> {
-  const { signal, done } = deadline;
-  if (signal.aborted) {
-    done();
-    promise.catch(NOTHING);
-    return Promise.reject(abortReason(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      done();
-      promise.catch(NOTHING);
-      reject(abortReason(signal));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then((value) => {
-      signal.removeEventListener("abort", onAbort);
-      done();
-      resolve(value);
-    }, (error) => {
-      signal.removeEventListener("abort", onAbort);
-      done();
-      reject(error);
-    });
-  });
-}
-
-/** Validates a time limit option. */
-export function checkTimeout(name: string, ms: number | undefined): void {
-  if (ms !== undefined && (!Number.isFinite(ms) || ms < 0)) {
-    throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${ms}`);
-  }
 }
 
 /** Where an exchange stands before it is sent. */
@@ -144,40 +103,7 @@ export class QueryEngine {
    * @param useDefault Whether the client's `queryTimeout` applies (not to streams).
    */
   deadline(options: QueryOptions | undefined, useDefault = true): Deadline | undefined {
-    const user = options?.signal;
-    const ms = options?.queryTimeout ?? (useDefault ? this.queryTimeout : 0);
-    if (ms === 0 || ms === undefined) {
-      return user === undefined ? undefined : { signal: user, done: NOTHING };
-    }
-    checkTimeout("queryTimeout", ms);
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new TimeoutError(
-            `Query timed out after ${ms} ms (queryTimeout); it was cancelled`,
-            "query",
-            ms,
-          ),
-        ),
-      ms,
-    );
-    unrefTimer(timer);
-    let onUser: (() => void) | undefined;
-    if (user !== undefined) {
-      if (user.aborted) controller.abort(abortReason(user));
-      else {
-        onUser = () => controller.abort(abortReason(user));
-        user.addEventListener("abort", onUser, { once: true });
-      }
-    }
-    return {
-      signal: controller.signal,
-      done: () => {
-        clearTimeout(timer);
-        if (onUser !== undefined) user!.removeEventListener("abort", onUser);
-      },
-    };
+    return deadlineFor(options, useDefault ? this.queryTimeout : 0);
   }
 
   /** Forgets every cached statement (e.g. after `DISCARD ALL`). */
