@@ -12,18 +12,8 @@ import type { QueryResult } from "./query/extended.ts";
 import type { CopyOptions, CopySource } from "./query/copy.ts";
 import { copyFrom } from "./query/copy_from.ts";
 import { copyTo } from "./query/copy_to.ts";
-import { type Row, SqlQuery, type SqlTag, type StreamOptions } from "./sql_query.ts";
-import {
-  compileFragment,
-  identifier,
-  inList,
-  insertValues,
-  join,
-  SqlFragment,
-  type SqlFragmentSource,
-  unsafe,
-  updateSet,
-} from "./sql/mod.ts";
+import { makeSqlTag, type Row, type SqlTag, type StreamOptions } from "./sql_query.ts";
+import { compileFragment, type SqlFragmentSource } from "./sql/mod.ts";
 
 /** Options of {@link Queryable.transaction}. */
 export interface TransactionOptions {
@@ -91,24 +81,7 @@ export abstract class Queryable {
     this.engine = engine;
     this.lane = lane;
     this.depth = depth;
-    const tag = <R = Row>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<R> => {
-      let origin = this.engine.templateOrigins.get(strings);
-      if (origin === undefined) {
-        origin = new Error("query");
-        this.engine.templateOrigins.set(strings, origin);
-      }
-      return new SqlQuery<R>(this, new SqlFragment(strings, values), origin);
-    };
-    this.sql = Object.assign(tag, {
-      ident: identifier,
-      in: inList,
-      join,
-      unsafe,
-      insert: insertValues,
-      set: updateSet,
-      fragment: (strings: TemplateStringsArray, ...values: unknown[]) =>
-        new SqlFragment(strings, values),
-    });
+    this.sql = makeSqlTag(this, engine.templateOrigins);
   }
 
   /** Marks this handle unusable (its transaction ended). */

@@ -9,15 +9,15 @@ import type { QueryOptions } from "./query/engine.ts";
 import type { QueryResult } from "./query/extended.ts";
 import {
   compileFragment,
-  type identifier,
-  type inList,
-  type insertValues,
-  type join,
+  identifier,
+  inList,
+  insertValues,
+  join,
   SQL_FRAGMENT,
-  type SqlFragment,
+  SqlFragment,
   type SqlFragmentSource,
-  type unsafe,
-  type updateSet,
+  unsafe,
+  updateSet,
 } from "./sql/mod.ts";
 
 /** What runs a {@link SqlQuery}: a client or a transaction. */
@@ -136,4 +136,36 @@ export class SqlQuery<R = Row> implements PromiseLike<R[]>, SqlFragmentSource {
   ): Promise<R[] | T> {
     return this.then(undefined, onrejected);
   }
+}
+
+/**
+ * Builds a `sql` tag whose queries run on `runner`. The call stack given to a query's errors is
+ * taken once per template call site and kept in `origins`.
+ *
+ * @param runner Runs the compiled queries.
+ * @param origins Call stacks by template, owned by the caller.
+ * @returns The tag, with its helpers.
+ */
+export function makeSqlTag(
+  runner: QueryRunner,
+  origins: WeakMap<TemplateStringsArray, Error>,
+): SqlTag {
+  const tag = <R = Row>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<R> => {
+    let origin = origins.get(strings);
+    if (origin === undefined) {
+      origin = new Error("query");
+      origins.set(strings, origin);
+    }
+    return new SqlQuery<R>(runner, new SqlFragment(strings, values), origin);
+  };
+  return Object.assign(tag, {
+    ident: identifier,
+    in: inList,
+    join,
+    unsafe,
+    insert: insertValues,
+    set: updateSet,
+    fragment: (strings: TemplateStringsArray, ...values: unknown[]) =>
+      new SqlFragment(strings, values),
+  });
 }

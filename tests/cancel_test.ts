@@ -17,7 +17,7 @@ import {
 } from "../mod.ts";
 import type { FrontendMessage } from "../src/protocol/messages.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
-import { openClient } from "./harness/clients.ts";
+import { openClient, plainConfig } from "./harness/clients.ts";
 import { TcpProxy } from "./harness/tcp_proxy.ts";
 
 const servers = loadTestServers();
@@ -33,17 +33,7 @@ function viaPort(
   options?: ConnectClientOptions,
   extra: Record<string, unknown> = {},
 ): Promise<Client> {
-  const role = server.users.scram_user;
-  return connect({
-    host: "127.0.0.1",
-    port,
-    database: server.database,
-    user: role.name,
-    password: role.password!,
-    sslMode: "disable",
-    connectTimeout: 2000,
-    ...extra,
-  }, options);
+  return connect({ ...plainConfig(server, port), connectTimeout: 2000, ...extra }, options);
 }
 
 /** Whether the backend `pid` is running a query right now. */

@@ -5,16 +5,9 @@
  * `pg_terminate_backend`; and the ParameterStatus and notice callbacks.
  */
 import assert from "node:assert/strict";
-import {
-  type Client,
-  type ConnectClientOptions,
-  createPool,
-  type Notification,
-  type Pool,
-  type PoolOptions,
-} from "../mod.ts";
+import type { Client, ConnectClientOptions, Notification } from "../mod.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
-import { openClient } from "./harness/clients.ts";
+import { openClient, openPool } from "./harness/clients.ts";
 import { TcpProxy } from "./harness/tcp_proxy.ts";
 
 const servers = loadTestServers();
@@ -22,18 +15,6 @@ const ignore = servers === undefined;
 
 function open(server: TestServer, options?: ConnectClientOptions): Promise<Client> {
   return openClient(server, "scram_user", options);
-}
-
-function openPool(server: TestServer, options?: PoolOptions, port = server.port): Pool {
-  const role = server.users.scram_user;
-  return createPool({
-    host: server.host,
-    port,
-    database: server.database,
-    user: role.name,
-    password: role.password!,
-    sslMode: "disable",
-  }, options);
 }
 
 /** A channel name no other test uses. */

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { ConnectionError, createPool, type Pool, PostgresError, TimeoutError } from "../mod.ts";
 import { prng } from "../src/testdata/prng.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
-import { openClient } from "./harness/clients.ts";
+import { openClient, plainConfig } from "./harness/clients.ts";
 import { TcpProxy } from "./harness/tcp_proxy.ts";
 
 const servers = loadTestServers();
@@ -56,15 +56,7 @@ function bump<K>(map: Map<K, number>, key: K): void {
 }
 
 function openPool(server: TestServer, port: number, app: string): Pool {
-  const role = server.users.scram_user;
-  return createPool({
-    host: "127.0.0.1",
-    port,
-    database: server.database,
-    user: role.name,
-    password: role.password!,
-    sslMode: "disable",
-  }, {
+  return createPool(plainConfig(server, port), {
     max: MAX,
     applicationName: app,
     acquireTimeout: 20_000,

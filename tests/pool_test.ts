@@ -5,16 +5,9 @@
  * that break or cannot be opened.
  */
 import assert from "node:assert/strict";
-import {
-  type Client,
-  ConnectionError,
-  createPool,
-  type Pool,
-  type PoolOptions,
-  TimeoutError,
-} from "../mod.ts";
-import { loadTestServers, type TestServer } from "./harness/servers.ts";
-import { openClient } from "./harness/clients.ts";
+import { type Client, ConnectionError, TimeoutError } from "../mod.ts";
+import { loadTestServers } from "./harness/servers.ts";
+import { openClient, openPool } from "./harness/clients.ts";
 
 const servers = loadTestServers();
 const ignore = servers === undefined;
@@ -22,18 +15,6 @@ const ignore = servers === undefined;
 /** A name no other test uses, for application_name and tables. */
 function unique(prefix: string): string {
   return `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
-}
-
-function openPool(server: TestServer, options?: PoolOptions, port = server.port): Pool {
-  const role = server.users.scram_user;
-  return createPool({
-    host: server.host,
-    port,
-    database: server.database,
-    user: role.name,
-    password: role.password!,
-    sslMode: "disable",
-  }, options);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

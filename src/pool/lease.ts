@@ -1,6 +1,5 @@
 /**
- * A pooled connection held for exclusive use ({@link PoolLease}), and the `sql` tag shared by the
- * pool and its leases.
+ * A pooled connection held for exclusive use ({@link PoolLease}).
  *
  * @module
  */
@@ -11,54 +10,13 @@ import type { QueryOptions } from "../query/engine.ts";
 import type { QueryResult } from "../query/extended.ts";
 import type { Transaction, TransactionOptions } from "../queryable.ts";
 import {
+  makeSqlTag,
   type QueryRunner,
   type Row,
-  SqlQuery,
   type SqlTag,
   type StreamOptions,
 } from "../sql_query.ts";
-import {
-  identifier,
-  inList,
-  insertValues,
-  join,
-  SqlFragment,
-  type SqlFragmentSource,
-  unsafe,
-  updateSet,
-} from "../sql/mod.ts";
-
-/**
- * Builds a `sql` tag whose queries run on `runner`. The call stack given to a query's errors is
- * taken once per template call site and kept in `origins`.
- *
- * @param runner Runs the compiled queries.
- * @param origins Call stacks by template, owned by the caller.
- * @returns The tag, with its helpers.
- */
-export function makeSqlTag(
-  runner: QueryRunner,
-  origins: WeakMap<TemplateStringsArray, Error>,
-): SqlTag {
-  const tag = <R = Row>(strings: TemplateStringsArray, ...values: unknown[]): SqlQuery<R> => {
-    let origin = origins.get(strings);
-    if (origin === undefined) {
-      origin = new Error("query");
-      origins.set(strings, origin);
-    }
-    return new SqlQuery<R>(runner, new SqlFragment(strings, values), origin);
-  };
-  return Object.assign(tag, {
-    ident: identifier,
-    in: inList,
-    join,
-    unsafe,
-    insert: insertValues,
-    set: updateSet,
-    fragment: (strings: TemplateStringsArray, ...values: unknown[]) =>
-      new SqlFragment(strings, values),
-  });
-}
+import type { SqlFragmentSource } from "../sql/mod.ts";
 
 /**
  * One connection taken from a pool for exclusive use, with the client's query API. Give it back
@@ -83,11 +41,18 @@ export class PoolLease implements QueryRunner {
   /** The `sql` tagged template, running on this connection. */
   readonly sql: SqlTag;
 
-  /** @internal */
-  constructor(client: Client, onRelease: () => void) {
+  /**
+   * @internal
+   * @param origins The pool's call stacks by template, so each lease does not take them again.
+   */
+  constructor(
+    client: Client,
+    onRelease: () => void,
+    origins: WeakMap<TemplateStringsArray, Error>,
+  ) {
     this.#client = client;
     this.#onRelease = onRelease;
-    this.sql = makeSqlTag(this, new WeakMap());
+    this.sql = makeSqlTag(this, origins);
   }
 
   /**

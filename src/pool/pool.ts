@@ -13,9 +13,15 @@ import type { NotificationHandler, Subscription } from "../listen.ts";
 import type { QueryOptions } from "../query/engine.ts";
 import type { QueryResult } from "../query/extended.ts";
 import type { Transaction, TransactionOptions } from "../queryable.ts";
-import type { QueryRunner, Row, SqlTag, StreamOptions } from "../sql_query.ts";
+import {
+  makeSqlTag,
+  type QueryRunner,
+  type Row,
+  type SqlTag,
+  type StreamOptions,
+} from "../sql_query.ts";
 import type { SqlFragmentSource } from "../sql/mod.ts";
-import { makeSqlTag, PoolLease } from "./lease.ts";
+import { PoolLease } from "./lease.ts";
 import { closedError, PoolListener } from "./listener.ts";
 import { Slots } from "./slots.ts";
 
@@ -100,6 +106,8 @@ export class Pool implements QueryRunner {
   #closed: Promise<void> | undefined;
   #listener: PoolListener | undefined;
   readonly #listenHeartbeat: number;
+  /** Call stacks for errors, per `sql` template call site (shared with the leases). */
+  readonly #origins = new WeakMap<TemplateStringsArray, Error>();
   /** The `sql` tagged template: each query runs on a connection of its own. */
   readonly sql: SqlTag;
 
@@ -112,7 +120,7 @@ export class Pool implements QueryRunner {
       throw new RangeError(`listenHeartbeat must be a non-negative number of ms, got ${heartbeat}`);
     }
     this.#listenHeartbeat = heartbeat;
-    this.sql = makeSqlTag(this, new WeakMap());
+    this.sql = makeSqlTag(this, this.#origins);
   }
 
   /** Open connections, leased or idle (not counting the listening one). */
@@ -152,7 +160,7 @@ export class Pool implements QueryRunner {
    */
   async acquire(options?: AcquireOptions): Promise<PoolLease> {
     const member = await this.#slots.acquire(options?.signal);
-    return new PoolLease(member.client, () => this.#slots.release(member));
+    return new PoolLease(member.client, () => this.#slots.release(member), this.#origins);
   }
 
   /** Runs `fn` with a connection of its own, giving it back after. */

@@ -6,7 +6,15 @@
  */
 
 import assert from "node:assert/strict";
-import { type Client, connect, type ConnectClientOptions } from "../../mod.ts";
+import {
+  type Client,
+  connect,
+  type ConnectClientOptions,
+  type ConnectOptions,
+  createPool,
+  type Pool,
+  type PoolOptions,
+} from "../../mod.ts";
 import type { TestServer, TestUserName } from "./servers.ts";
 
 /**
@@ -24,15 +32,43 @@ export function openClient(
   options?: ConnectClientOptions,
   database: string = server.database,
 ): Promise<Client> {
+  return connect({ ...plainConfig(server, server.port, user), database }, options);
+}
+
+/**
+ * Plain-TCP settings for `user` on `server`, or on a proxy in front of it at `port` on loopback.
+ *
+ * @param server The harness server.
+ * @param port The server's port, or a proxy's.
+ * @param user The role, `scram_user` by default.
+ * @returns Settings for `connect` or `createPool`.
+ */
+export function plainConfig(
+  server: TestServer,
+  port: number = server.port,
+  user: TestUserName = "scram_user",
+): ConnectOptions {
   const role = server.users[user];
-  return connect({
-    host: server.host,
-    port: server.port,
-    database,
+  return {
+    host: port === server.port ? server.host : "127.0.0.1",
+    port,
+    database: server.database,
     user: role.name,
     ...(role.password === null ? {} : { password: role.password }),
     sslMode: "disable",
-  }, options);
+  };
+}
+
+/**
+ * A pool of plain-TCP `scram_user` connections on `server`, or on a proxy at `port`.
+ *
+ * @param server The harness server.
+ * @param options Pool settings.
+ * @param port The server's port, or a proxy's.
+ * @returns The pool.
+ */
+export function openPool(server: TestServer, options?: PoolOptions, port = server.port): Pool {
+  return createPool(plainConfig(server, port), options);
 }
 
 /** `text` as a SQL string literal. */
