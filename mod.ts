@@ -1,7 +1,10 @@
 /**
  * pgline: a zero-dependency PostgreSQL client and wire-protocol toolkit for Deno, Bun and Node.
  *
- * This is the Deno entry: `connect` uses Deno's sockets and environment. The protocol codec is at
+ * This entry works on Deno, Bun and Node: `connect` and `createPool` use the sockets and
+ * environment of the runtime they run on (Deno's own sockets, Bun's own sockets, or `node:net` and
+ * `node:tls`), loading only that runtime's adapter. `@pgline/pgline/node` and
+ * `@pgline/pgline/bun` export the same API bound to one adapter. The protocol codec is at
  * `@pgline/pgline/protocol`.
  *
  * @example Connecting and running queries
@@ -20,11 +23,33 @@
  * @module
  */
 
-import { type ConnectClientOptions, connectWith } from "./src/client.ts";
+import { type Client, type ConnectClientOptions, connectWith, type Runtime } from "./src/client.ts";
 import type { ConnectOptions } from "./src/config.ts";
-import type { Client } from "./src/client.ts";
-import { denoConfigHost, denoTransport } from "./src/transport/deno.ts";
 import { createPoolWith, type Pool, type PoolOptions } from "./src/pool/pool.ts";
+
+export * from "./src/api.ts";
+
+let loading: Promise<Runtime> | undefined;
+
+/**
+ * The adapter for the runtime this code runs on, loaded on first use: Deno's own sockets on Deno,
+ * Bun's on Bun, `node:net`/`node:tls` elsewhere. Only the chosen adapter's module is loaded. This
+ * entry is the one place that looks at the runtime; the core never does, and `compat/node.ts`
+ * and `compat/bun.ts` bind their adapter without looking.
+ */
+function defaultRuntime(): Promise<Runtime> {
+  return loading ??= loadRuntime();
+}
+
+async function loadRuntime(): Promise<Runtime> {
+  const global = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (global.Deno !== undefined) {
+    const { denoTransport, denoConfigHost } = await import("./src/transport/deno.ts");
+    return { transport: denoTransport, host: denoConfigHost() };
+  }
+  if (global.Bun !== undefined) return (await import("./compat/bun.ts")).bunRuntime;
+  return (await import("./compat/node.ts")).nodeRuntime;
+}
 
 /**
  * Opens a connection, with libpq's semantics for the configuration, TLS and authentication.
@@ -53,7 +78,7 @@ export function connect(
   config?: string | URL | ConnectOptions,
   options?: ConnectClientOptions,
 ): Promise<Client> {
-  return connectWith({ transport: denoTransport, host: denoConfigHost() }, config, options);
+  return connectWith(defaultRuntime, config, options);
 }
 
 /**
@@ -77,77 +102,5 @@ export function createPool(
   config?: string | URL | ConnectOptions,
   options?: PoolOptions,
 ): Pool {
-  return createPoolWith({ transport: denoTransport, host: denoConfigHost() }, config, options);
+  return createPoolWith(defaultRuntime, config, options);
 }
-
-export { Client, type ConnectClientOptions, type Runtime } from "./src/client.ts";
-export {
-  type AcquireOptions,
-  type ListenerStatus,
-  Pool,
-  type PoolOptions,
-} from "./src/pool/pool.ts";
-export { PoolLease } from "./src/pool/lease.ts";
-export type { Notification, NotificationHandler, Subscription } from "./src/listen.ts";
-export { Queryable, Transaction, type TransactionOptions } from "./src/queryable.ts";
-export type { CopyChunk, CopyOptions, CopySource } from "./src/query/copy.ts";
-export {
-  type QueryRunner,
-  type Row,
-  SqlQuery,
-  type SqlTag,
-  type StreamOptions,
-} from "./src/sql_query.ts";
-export type { QueryOptions } from "./src/query/engine.ts";
-export type { QueryResult, RowMode } from "./src/query/extended.ts";
-export type { FieldInfo } from "./src/query/row_plan.ts";
-export {
-  type CompiledSql,
-  compileFragment,
-  identifier,
-  inList,
-  insertValues,
-  isSqlFragmentSource,
-  join,
-  MAX_PARAMETERS,
-  sql,
-  SQL_FRAGMENT,
-  SqlFragment,
-  type SqlFragmentSource,
-  unsafe,
-  updateSet,
-} from "./src/sql/mod.ts";
-export type {
-  Codec,
-  CodecLookup,
-  PgDate,
-  PgInterval,
-  PgRange,
-  PgTimestamp,
-  TypeOptions,
-} from "./src/types/codec.ts";
-export { TypeRegistry } from "./src/types/registry.ts";
-export {
-  SQLSTATE,
-  type SqlState,
-  sqlStateClass,
-  type SqlStateName,
-  sqlStateName,
-} from "./src/sqlstate.ts";
-export type { ClientOptions, ConnectOptions } from "./src/config.ts";
-export type { Connection, ConnectionState, SimpleResult } from "./src/connection/connection.ts";
-export type {
-  Socket,
-  TlsInfo,
-  TlsOptions,
-  Transport,
-  TransportTarget,
-} from "./src/transport/transport.ts";
-export {
-  AuthenticationError,
-  ConnectionError,
-  PostgresError,
-  type PostgresErrorFields,
-  ProtocolError,
-  TimeoutError,
-} from "./src/errors.ts";

@@ -69,6 +69,12 @@ export interface Runtime {
 }
 
 /**
+ * A runtime, or a function that loads one on first use (how the main entry picks the runtime's
+ * adapter without loading the others).
+ */
+export type RuntimeSource = Runtime | (() => Promise<Runtime>);
+
+/**
  * An open connection with the query API: `query`, `sql`, `stream`, `simpleQuery`, `transaction`.
  * Queries issued without waiting are pipelined; results come back in order.
  *
@@ -226,7 +232,7 @@ export class Client extends Queryable {
 /**
  * Connects with an explicit runtime. Most code calls `connect` from `mod.ts` or a compat entry.
  *
- * @param runtime Transport and environment.
+ * @param source Transport and environment, or a function that loads them.
  * @param config A URL, a libpq keyword/value string, or an options object.
  * @param options Client-side settings; they override `config`.
  * @returns An open client.
@@ -242,7 +248,7 @@ export class Client extends Queryable {
  * ```
  */
 export async function connectWith(
-  runtime: Runtime,
+  source: RuntimeSource,
   config?: string | URL | ConnectOptions,
   options?: ConnectClientOptions,
 ): Promise<Client> {
@@ -263,6 +269,7 @@ export async function connectWith(
   checkTimeout("queryTimeout", queryTimeout);
   checkTimeout("idleTimeout", idleTimeout);
   const registry = createTypeRegistry(types);
+  const runtime = typeof source === "function" ? await source() : source;
   const resolved = await resolveConfig(config, rest, runtime.host);
   const transport = (resolved.transport as Transport | undefined) ?? runtime.transport;
   const establishOptions: EstablishOptions = { transport, host: runtime.host };

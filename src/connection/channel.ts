@@ -131,8 +131,15 @@ async function tlsOptions(
 
 /** A failure from one attempt, and whether libpq would retry the same host another way. */
 export class AttemptError extends Error {
-  constructor(readonly error: Error, readonly fromServer: boolean) {
+  /** The failure itself. */
+  readonly error: Error;
+  /** True when the server answered (an ErrorResponse), false for a network or TLS failure. */
+  readonly fromServer: boolean;
+
+  constructor(error: Error, fromServer: boolean) {
     super(error.message, { cause: error });
+    this.error = error;
+    this.fromServer = fromServer;
   }
 }
 

@@ -7,7 +7,12 @@
  * @module
  */
 
-import { type Client, type ConnectClientOptions, connectWith, type Runtime } from "../client.ts";
+import {
+  type Client,
+  type ConnectClientOptions,
+  connectWith,
+  type RuntimeSource,
+} from "../client.ts";
 import type { ConnectOptions } from "../config.ts";
 import type { NotificationHandler, Subscription } from "../listen.ts";
 import type { QueryOptions } from "../query/engine.ts";
@@ -358,7 +363,7 @@ export class Pool implements QueryRunner {
  * Creates a pool with an explicit runtime. Most code calls `createPool` from `mod.ts`. No
  * connection is opened until one is needed (or `min` asks for some).
  *
- * @param runtime Transport and environment.
+ * @param runtime Transport and environment, or a function that loads them.
  * @param config A URL, a libpq keyword/value string, or an options object.
  * @param options Pool settings, and client settings for every connection.
  * @returns The pool.
@@ -371,7 +376,7 @@ export class Pool implements QueryRunner {
  * ```
  */
 export function createPoolWith(
-  runtime: Runtime,
+  runtime: RuntimeSource,
   config?: string | URL | ConnectOptions,
   options?: PoolOptions,
 ): Pool {

@@ -16,7 +16,10 @@ import type { BackendMessage } from "../../src/protocol/messages.ts";
 /** One accepted connection, with helpers to script it. */
 export class Peer {
   readonly reader = new FrontendStreamReader();
-  constructor(readonly conn: Deno.Conn) {}
+  readonly conn: Deno.Conn;
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
   async receive(kind?: PasswordPacketKind): Promise<FrontendMessage> {
     if (kind) this.reader.passwordKind = kind;
     for (;;) {
