@@ -8,7 +8,7 @@
  * `@pgline/pgline/protocol`.
  *
  * @example Connecting and running queries
- * ```ts ignore
+ * ```ts
  * import { connect } from "@pgline/pgline";
  * await using db = await connect("postgres://app@localhost/app?sslmode=verify-full");
  * const { rows } = await db.query("select $1::int + 1 as n", [41]); // [{ n: 42 }]
@@ -66,8 +66,9 @@ async function loadRuntime(): Promise<Runtime> {
  * @throws {ConnectionError} when no server could be reached.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connect } from "@pgline/pgline";
+ * declare function fetchToken(): Promise<string>; // e.g. a cloud IAM token
  * const db = await connect({ host: "localhost", database: "app", user: "app" }, {
  *   password: async () => await fetchToken(),
  * });
@@ -92,7 +93,7 @@ export function connect(
  * @throws {RangeError} for a bad pool setting.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createPool } from "@pgline/pgline";
  * await using pool = createPool("postgres://app@localhost/app", { max: 20, acquireTimeout: 5000 });
  * const [row] = await pool.sql`select count(*)::int as n from users`;

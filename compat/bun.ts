@@ -21,6 +21,13 @@ export { bunTransport, createBunTransport } from "./bun_transport.ts";
 
 /**
  * The Bun runtime: {@linkcode bunTransport} and the `node:process`/`node:fs` configuration host.
+ *
+ * @example Connecting with an explicit runtime
+ * ```ts
+ * import { bunRuntime, connectWith } from "@pgline/pgline/bun";
+ * const db = await connectWith(bunRuntime, "postgres://app@localhost/app");
+ * await db.close();
+ * ```
  */
 export const bunRuntime: Runtime = { transport: bunTransport, host: nodeConfigHost() };
 
@@ -31,6 +38,14 @@ export const bunRuntime: Runtime = { transport: bunTransport, host: nodeConfigHo
  * @param config A URL, a libpq keyword/value string, or an options object.
  * @param options Client-side settings with no libpq keyword.
  * @returns An open connection.
+ *
+ * @example Connecting from a Bun app
+ * ```ts
+ * import { connect } from "@pgline/pgline/bun";
+ * await using db = await connect("postgres://app@localhost/app?sslmode=require");
+ * const [row] = await db.sql`select version() as version`;
+ * console.log(row?.version);
+ * ```
  */
 export function connect(
   config?: string | URL | ConnectOptions,
@@ -46,6 +61,14 @@ export function connect(
  * @param config A URL, a libpq keyword/value string, or an options object.
  * @param options Pool settings and client settings for every connection.
  * @returns The pool.
+ *
+ * @example A pool for a Bun server
+ * ```ts
+ * import { createPool } from "@pgline/pgline/bun";
+ * await using pool = createPool("postgres://app@localhost/app", { max: 10 });
+ * const { rows } = await pool.query("select count(*)::int as n from users");
+ * console.log(rows[0]?.n);
+ * ```
  */
 export function createPool(
   config?: string | URL | ConnectOptions,

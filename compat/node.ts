@@ -6,7 +6,7 @@
  * explicitly (for example on Deno or Bun, to compare transports).
  *
  * @example Connecting from a Node app
- * ```ts ignore
+ * ```ts
  * import { connect } from "@pgline/pgline/node";
  * const db = await connect("postgres://app@localhost/app");
  * const [row] = await db.sql`select 1 + 1 as two`;
@@ -40,7 +40,7 @@ export { nodeConfigHost } from "./node_host.ts";
  *
  * @example Checking what the transport can do
  * ```ts
- * import { createNodeTransport } from "./node.ts";
+ * import { createNodeTransport } from "@pgline/pgline/node";
  * console.assert(createNodeTransport().capabilities.directTls);
  * ```
  */
@@ -62,7 +62,7 @@ export function createNodeTransport(): Transport {
  * The shared `node:net`/`node:tls` transport (it holds no state).
  *
  * @example Passing the transport explicitly
- * ```ts ignore
+ * ```ts
  * import { connect, nodeTransport } from "@pgline/pgline/node";
  * const db = await connect("postgres://app@localhost/app", { transport: nodeTransport });
  * ```
@@ -73,7 +73,7 @@ export const nodeTransport: Transport = createNodeTransport();
  * The Node runtime: {@linkcode nodeTransport} and {@linkcode nodeConfigHost}.
  *
  * @example Connecting with an explicit runtime
- * ```ts ignore
+ * ```ts
  * import { connectWith, nodeRuntime } from "@pgline/pgline/node";
  * const db = await connectWith(nodeRuntime, "postgres://app@localhost/app");
  * ```
@@ -90,7 +90,7 @@ export const nodeRuntime: Runtime = { transport: nodeTransport, host: nodeConfig
  * @returns An open connection.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connect } from "@pgline/pgline/node";
  * await using db = await connect("postgres://app@localhost/app?sslmode=require");
  * const { rows } = await db.query("select $1::int + 1 as n", [41]);
@@ -112,7 +112,7 @@ export function connect(
  * @returns The pool.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createPool } from "@pgline/pgline/node";
  * await using pool = createPool("postgres://app@localhost/app", { max: 10 });
  * const [row] = await pool.sql`select count(*)::int as n from users`;

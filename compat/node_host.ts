@@ -35,7 +35,7 @@ function isMissing(error: unknown): boolean {
  *
  * @example Reading the user name the way libpq's default `user` does
  * ```ts
- * import { nodeConfigHost } from "./node_host.ts";
+ * import { nodeConfigHost } from "@pgline/pgline/node";
  * const host = nodeConfigHost();
  * console.log(host.userName());
  * ```

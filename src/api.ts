@@ -58,6 +58,15 @@ export type {
   PgTimestamp,
   TypeOptions,
 } from "./types/codec.ts";
+export {
+  formatPgDate,
+  formatPgInterval,
+  formatPgTimestamp,
+  pgDateFromDate,
+  pgDateToDate,
+  pgTimestampFromDate,
+  pgTimestampToDate,
+} from "./types/datetime.ts";
 export { TypeRegistry } from "./types/registry.ts";
 export {
   SQLSTATE,
@@ -66,13 +75,36 @@ export {
   type SqlStateName,
   sqlStateName,
 } from "./sqlstate.ts";
-export type { ClientOptions, ConnectOptions } from "./config.ts";
+export {
+  type ChannelBinding,
+  type ClientOptions,
+  type ConfigHost,
+  type ConnectOptions,
+  type GssEncMode,
+  type HostEntry,
+  type LoadBalanceHosts,
+  type NoticeHandler,
+  type PasswordProvider,
+  type ProtocolVersion,
+  type SslCertMode,
+  type SslMode,
+  type SslNegotiation,
+  staticConfigHost,
+  type StaticConfigHostOptions,
+  type StaticFile,
+  type TargetSessionAttrs,
+  type TlsVersion,
+} from "./config.ts";
 export type { Connection, ConnectionState, SimpleResult } from "./connection/connection.ts";
+export type { TraceHandler } from "./connection/wire.ts";
 export type {
   Socket,
+  SocketOptions,
   TlsInfo,
   TlsOptions,
+  TlsVerification,
   Transport,
+  TransportCapabilities,
   TransportTarget,
 } from "./transport/transport.ts";
 export {

@@ -25,7 +25,21 @@ import { createTypeRegistry } from "./types/builtins.ts";
 import type { TypeRegistry } from "./types/registry.ts";
 import { ListenRegistry, type NotificationHandler, type Subscription } from "./listen.ts";
 
-/** Client-side options of {@link connectWith}: {@link ClientOptions} plus query and debug settings. */
+/**
+ * Client-side options of {@link connectWith}: {@link ClientOptions} plus query and debug settings.
+ *
+ * @example Settings for a client behind PgBouncer
+ * ```ts
+ * import { connect, type ConnectClientOptions } from "@pgline/pgline";
+ * const options: ConnectClientOptions = {
+ *   statementCacheSize: 0, // PgBouncer in transaction mode
+ *   queryTimeout: 10_000,
+ *   types: { int8: "number", dates: "lossless" },
+ *   onParameterStatus: (name, value) => console.log(`${name} is now ${value}`),
+ * };
+ * await using db = await connect("postgres://app@pgbouncer.internal/app", options);
+ * ```
+ */
 export interface ConnectClientOptions extends ClientOptions {
   /** Sees every protocol message in both directions (`[F2B]`/`[B2F]`), e.g. for a wire trace. */
   onTrace?: TraceHandler;
@@ -60,7 +74,20 @@ export interface ConnectClientOptions extends ClientOptions {
   idleTimeout?: number;
 }
 
-/** What a runtime supplies: a transport and access to its environment and files. */
+/**
+ * What a runtime supplies: a transport and access to its environment and files.
+ *
+ * @example The Node runtime with a fixed environment
+ * ```ts
+ * import { connectWith, type Runtime, staticConfigHost } from "@pgline/pgline";
+ * import { nodeTransport } from "@pgline/pgline/node";
+ * const runtime: Runtime = {
+ *   transport: nodeTransport,
+ *   host: staticConfigHost({ PGHOST: "db.internal", PGUSER: "app", PGDATABASE: "app" }),
+ * };
+ * await using db = await connectWith(runtime);
+ * ```
+ */
 export interface Runtime {
   /** The default transport. */
   transport: Transport;
@@ -71,6 +98,13 @@ export interface Runtime {
 /**
  * A runtime, or a function that loads one on first use (how the main entry picks the runtime's
  * adapter without loading the others).
+ *
+ * @example Loading the runtime on first connect
+ * ```ts
+ * import { connectWith, type RuntimeSource } from "@pgline/pgline";
+ * const lazy: RuntimeSource = async () => (await import("@pgline/pgline/node")).nodeRuntime;
+ * await using db = await connectWith(lazy, "postgres://app@localhost/app");
+ * ```
  */
 export type RuntimeSource = Runtime | (() => Promise<Runtime>);
 
@@ -79,17 +113,23 @@ export type RuntimeSource = Runtime | (() => Promise<Runtime>);
  * Queries issued without waiting are pipelined; results come back in order.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connect } from "@pgline/pgline";
  * await using db = await connect("postgres://app@localhost/app");
  * const id = 7;
  * const users = await db.sql`select * from users where id = ${id}`;
+ * console.log(db.processId, db.parameters.get("server_version"), users.length);
  * ```
  */
 export class Client extends Queryable {
   readonly #connection: Connection;
 
-  /** @internal */
+  /**
+   * Created by `connect` only.
+   *
+   * @internal
+   * @ignore
+   */
   constructor(
     connection: Connection,
     types: TypeRegistry,
@@ -153,7 +193,9 @@ export class Client extends Queryable {
    * @throws {PostgresError} if the catalog query fails.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * await db.loadTypes(["mood", "address"]);
    * const [row] = await db.sql`select ${"happy"}::mood as m, ('Main St', 1)::address as a`;
    * ```
@@ -195,7 +237,9 @@ export class Client extends Queryable {
    * @throws {ConnectionError} when the connection fails.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * await using sub = await db.listen("jobs", (payload) => console.log("job", payload));
    * await db.notify("jobs", "42");
    * ```
@@ -220,7 +264,9 @@ export class Client extends Queryable {
    * @throws {PostgresError} e.g. when the payload is too long.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * await db.notify("jobs", JSON.stringify({ id: 42 }));
    * ```
    */
@@ -241,10 +287,13 @@ export class Client extends Queryable {
  * @throws {AuthenticationError} when the client refuses (bad server signature, channel binding).
  * @throws {ConnectionError} when no server could be reached.
  *
- * @example
- * ```ts ignore
- * import { connectWith } from "@pgline/pgline/client";
- * const db = await connectWith(myRuntime, "postgres://app@localhost/app");
+ * @example A runtime with no environment and no files (an edge function, say)
+ * ```ts
+ * import { connectWith, type Runtime, staticConfigHost } from "@pgline/pgline";
+ * import { nodeTransport } from "@pgline/pgline/node";
+ * const runtime: Runtime = { transport: nodeTransport, host: staticConfigHost({}) };
+ * const db = await connectWith(runtime, "postgres://app:secret@db.internal/app");
+ * await db.close();
  * ```
  */
 export async function connectWith(

@@ -20,6 +20,8 @@ export class ProtocolError extends Error {
   readonly offset: number | undefined;
 
   /**
+   * Creates the error.
+   *
    * @param message What failed and why.
    * @param offset Where in the input the problem was found.
    * @param options Standard error options (`cause`).
@@ -46,6 +48,8 @@ export class ConnectionError extends Error {
   readonly retrySafe: boolean;
 
   /**
+   * Creates the error; `retrySafe` defaults to false.
+   *
    * @param message What failed and why.
    * @param options `retrySafe` and the standard `cause`.
    */
@@ -74,6 +78,8 @@ export class TimeoutError extends Error {
   readonly timeout: number;
 
   /**
+   * Creates the error.
+   *
    * @param message What timed out.
    * @param kind Which limit.
    * @param timeout The limit in milliseconds.
@@ -105,6 +111,8 @@ export class TimeoutError extends Error {
  */
 export class AuthenticationError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What failed and why.
    * @param options Standard error options (`cause`).
    */
@@ -114,7 +122,23 @@ export class AuthenticationError extends Error {
   }
 }
 
-/** The fields of an ErrorResponse or NoticeResponse, named after their documented meaning. */
+/**
+ * The fields of an ErrorResponse or NoticeResponse, named after their documented meaning.
+ *
+ * @example The fields of a unique violation
+ * ```ts
+ * import { PostgresError, type PostgresErrorFields } from "@pgline/pgline";
+ * const fields: PostgresErrorFields = {
+ *   severity: "ERROR",
+ *   code: "23505",
+ *   message: "duplicate key value violates unique constraint",
+ *   table: "users",
+ *   constraint: "users_email_key",
+ * };
+ * const err = new PostgresError(fields);
+ * console.assert(err.code === "23505" && err.constraint === "users_email_key");
+ * ```
+ */
 export interface PostgresErrorFields {
   /** `S`: ERROR, FATAL, PANIC (or WARNING, NOTICE... in a notice), possibly localized. */
   severity?: string;
@@ -203,6 +227,9 @@ export class PostgresError extends Error implements PostgresErrorFields {
   query?: string;
 
   /**
+   * Creates the error from its fields: the message becomes the error's message; `severity` and
+   * `code` default to `ERROR` and `XX000`.
+   *
    * @param fields The decoded ErrorResponse fields.
    * @param options Standard error options (`cause`).
    */

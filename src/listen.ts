@@ -9,7 +9,20 @@
 import type { NotificationResponse } from "./protocol/messages.ts";
 import { compileFragment, identifier } from "./sql/mod.ts";
 
-/** A notification as the server delivered it. */
+/**
+ * A notification as the server delivered it.
+ *
+ * @example Reading who sent a notification
+ * ```ts
+ * import type { Client, Notification } from "@pgline/pgline";
+ * declare const db: Client;
+ * const seen: Notification[] = [];
+ * await using sub = await db.listen("jobs", (_payload, notification) => {
+ *   seen.push(notification);
+ * });
+ * await db.notify("jobs", "42");
+ * ```
+ */
 export interface Notification {
   /** Process ID of the backend that sent it (`pg_backend_pid()` of the notifier). */
   processId: number;
@@ -24,6 +37,16 @@ export interface Notification {
  * (or a rejected promise) from a handler does not reach the connection or the other handlers: it
  * is reported as an uncaught error, as an `EventTarget` listener's would be (the global `error`
  * event in Deno and browsers, `uncaughtException` in Node).
+ *
+ * @example A handler that does asynchronous work
+ * ```ts
+ * import type { NotificationHandler, Pool } from "@pgline/pgline";
+ * declare const pool: Pool;
+ * const onJob: NotificationHandler = async (payload) => {
+ *   await pool.query("update jobs set seen = true where id = $1", [Number(payload)]);
+ * };
+ * await using sub = await pool.listen("jobs", onJob);
+ * ```
  */
 export type NotificationHandler = (
   payload: string,
@@ -35,7 +58,9 @@ export type NotificationHandler = (
  * stop receiving; the channel is `UNLISTEN`ed when its last handler goes.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * declare const db: Client;
  * await using sub = await db.listen("jobs", (payload) => console.log(payload));
  * await db.notify("jobs", "42");
  * ```
@@ -111,7 +136,10 @@ interface ChannelState {
  * `LISTEN` after an `UNLISTEN` of the same channel wins.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * import { ListenRegistry } from "./listen.ts";
+ * declare const client: Client;
  * const registry = new ListenRegistry(async (command, channel) => {
  *   await client.simpleQuery(`${command} ${channel}`);
  * });

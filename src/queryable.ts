@@ -15,7 +15,24 @@ import { copyTo } from "./query/copy_to.ts";
 import { makeSqlTag, type Row, type SqlTag, type StreamOptions } from "./sql_query.ts";
 import { compileFragment, type SqlFragmentSource } from "./sql/mod.ts";
 
-/** Options of {@link Queryable.transaction}. */
+/**
+ * Options of {@link Queryable.transaction}.
+ *
+ * @example A consistent read-only report
+ * ```ts
+ * import type { Client, TransactionOptions } from "@pgline/pgline";
+ * declare const db: Client;
+ * const options: TransactionOptions = {
+ *   isolationLevel: "serializable",
+ *   readOnly: true,
+ *   deferrable: true,
+ * };
+ * const totals = await db.transaction(
+ *   (tx) => tx.sql`select account, sum(amount) from ledger group by 1`,
+ *   options,
+ * );
+ * ```
+ */
 export interface TransactionOptions {
   /** `ISOLATION LEVEL` of the transaction (ignored for a nested savepoint). */
   isolationLevel?: "read uncommitted" | "read committed" | "repeatable read" | "serializable";
@@ -58,7 +75,7 @@ function ownError(error: unknown): unknown {
  * What a client and a transaction have in common.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connect } from "@pgline/pgline";
  * await using db = await connect();
  * const { rows } = await db.query("select $1::int + 1 as n", [41]);
@@ -66,17 +83,37 @@ function ownError(error: unknown): unknown {
  * ```
  */
 export abstract class Queryable {
-  /** The engine. */
+  /**
+   * The engine.
+   *
+   * @internal
+   * @ignore
+   */
   protected readonly engine: QueryEngine;
-  /** The lane this handle writes in (undefined for the client itself). */
+  /**
+   * The lane this handle writes in (undefined for the client itself).
+   *
+   * @internal
+   * @ignore
+   */
   protected readonly lane: Lane | undefined;
-  /** Savepoint depth: 0 for a client, 1 for a transaction, more for savepoints. */
+  /**
+   * Savepoint depth: 0 for a client, 1 for a transaction, more for savepoints.
+   *
+   * @internal
+   * @ignore
+   */
   protected readonly depth: number;
   #finished = false;
   /** The `sql` tagged template bound to this client or transaction. */
   readonly sql: SqlTag;
 
-  /** @internal */
+  /**
+   * Created by `connect` and `transaction` only.
+   *
+   * @internal
+   * @ignore
+   */
   constructor(engine: QueryEngine, lane: Lane | undefined, depth: number) {
     this.engine = engine;
     this.lane = lane;
@@ -84,7 +121,12 @@ export abstract class Queryable {
     this.sql = makeSqlTag(this, engine.templateOrigins);
   }
 
-  /** Marks this handle unusable (its transaction ended). */
+  /**
+   * Marks this handle unusable (its transaction ended).
+   *
+   * @internal
+   * @ignore
+   */
   protected finish(): void {
     this.#finished = true;
   }
@@ -108,7 +150,9 @@ export abstract class Queryable {
    * @throws {TypeError|RangeError} when a value cannot be sent or a result cannot be read.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * const { rows } = await db.query("select $1::int + 1 as n", [41]); // [{ n: 42 }]
    * ```
    */
@@ -141,7 +185,12 @@ export abstract class Queryable {
     return origin;
   }
 
-  /** @internal Runs a compiled query. */
+  /**
+   * Runs a compiled query (for the `sql` tag).
+   *
+   * @internal
+   * @ignore
+   */
   runQuery<R>(
     text: string,
     values: readonly unknown[],
@@ -197,7 +246,9 @@ export abstract class Queryable {
    * @throws {PostgresError} from the server, raised by the loop.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * for await (const row of db.stream("select * from generate_series(1, 1e7) i")) {}
    * ```
    */
@@ -238,7 +289,9 @@ export abstract class Queryable {
    * @throws what `fn` threw (after the rollback), or the COMMIT's error.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * await db.transaction(async (tx) => {
    *   await tx.sql`update accounts set balance = balance - ${10} where id = ${1}`;
    *   await tx.sql`update accounts set balance = balance + ${10} where id = ${2}`;
@@ -318,7 +371,9 @@ export abstract class Queryable {
    * @throws {ConnectionError} when the connection fails.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * async function* rows() {
    *   for (let i = 0; i < 1000; i++) yield `${i}\tname ${i}\n`;
    * }
@@ -353,7 +408,9 @@ export abstract class Queryable {
    * or a {@link ConnectionError}.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Client } from "@pgline/pgline";
+   * declare const db: Client;
    * const data = db.copyTo("copy people to stdout (format csv)");
    * await data.pipeTo((await Deno.create("people.csv")).writable);
    * ```
@@ -387,7 +444,9 @@ function beginSql(options: TransactionOptions | undefined): string {
  * callback of {@link Queryable.transaction} returns.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * declare const db: Client;
  * await db.transaction(async (tx) => {
  *   await tx.query("insert into t values ($1)", [1]);
  *   await tx.transaction(async (sp) => { await sp.query("insert into t values ($1)", [2]); });

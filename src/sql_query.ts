@@ -20,7 +20,21 @@ import {
   updateSet,
 } from "./sql/mod.ts";
 
-/** What runs a {@link SqlQuery}: a client or a transaction. */
+/**
+ * What runs a {@link SqlQuery}: a client or a transaction.
+ *
+ * @example Code that runs on a client, a transaction, a pool or a lease
+ * ```ts
+ * import type { Pool, QueryRunner } from "@pgline/pgline";
+ * async function* userIds(runner: QueryRunner): AsyncIterable<number> {
+ *   for await (const row of runner.stream<{ id: number }>("select id from users order by id")) {
+ *     yield row.id;
+ *   }
+ * }
+ * declare const pool: Pool;
+ * for await (const id of userIds(pool)) console.log(id);
+ * ```
+ */
 export interface QueryRunner {
   /** Runs compiled SQL; errors get `origin`'s stack. */
   runQuery<R>(
@@ -37,10 +51,31 @@ export interface QueryRunner {
   ): AsyncIterable<R>;
 }
 
-/** A row as an object keyed by column name. */
+/**
+ * A row as an object keyed by column name.
+ *
+ * @example The default shape of a row
+ * ```ts
+ * import type { Client, Row } from "@pgline/pgline";
+ * declare const db: Client;
+ * const { rows } = await db.query("select 1 as one");
+ * const first: Row | undefined = rows[0];
+ * console.log(first?.one); // 1
+ * ```
+ */
 export type Row = Record<string, unknown>;
 
-/** Options of a client's or transaction's `stream`. */
+/**
+ * Options of a client's or transaction's `stream`.
+ *
+ * @example Reading a large table 500 rows at a time
+ * ```ts
+ * import type { Client, StreamOptions } from "@pgline/pgline";
+ * declare const db: Client;
+ * const options: StreamOptions = { batchSize: 500, signal: AbortSignal.timeout(60_000) };
+ * for await (const row of db.stream("select * from events", [], options)) console.log(row);
+ * ```
+ */
 export interface StreamOptions extends QueryOptions {
   /**
    * Rows fetched per round trip (Execute's row limit): memory stays bounded by this.
@@ -54,6 +89,18 @@ export interface StreamOptions extends QueryOptions {
  * The `sql` tag of a client or transaction: interpolated values become parameters, never text.
  * Awaiting the query runs it and gives its rows. Helpers build identifiers, `IN` lists, joined
  * fragments, `INSERT` value lists and `UPDATE` assignments.
+ *
+ * @example Values, identifiers, lists, inserts and updates
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * declare const db: Client;
+ * const table = db.sql.ident("public", "users");
+ * const found = await db.sql`select * from ${table} where id in ${db.sql.in([1, 2, 3])}`;
+ * await db.sql`insert into users ${db.sql.insert([{ name: "ann" }, { name: "bob" }])}`;
+ * await db.sql`update users set ${db.sql.set({ name: "cy" })} where id = ${1}`;
+ * const order = db.sql.unsafe("order by id desc"); // trusted text only
+ * const latest = await db.sql`select * from users ${order} limit ${10}`;
+ * ```
  */
 export interface SqlTag {
   /** Builds a query; it runs when awaited (or streamed), and composes when interpolated. */
@@ -77,6 +124,20 @@ export interface SqlTag {
 /**
  * A query built by a `sql` tag. Await it for its rows; it runs once, on the first `then`.
  * Interpolated into another `sql` template, it is inlined and does not run.
+ *
+ * @example Running, inspecting and composing a query
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * declare const db: Client;
+ * const active = db.sql<{ id: number }>`select id from users where active`;
+ * const rows = await active; // runs it, once
+ * const { rowCount } = await db.sql`delete from sessions where expires < now()`.result();
+ * const arrays = await db.sql`select 1, 2`.arrays(); // [[1, 2]]
+ * for await (const row of db.sql`select * from events`.stream({ batchSize: 100 })) {
+ *   console.log(row);
+ * }
+ * const [count] = await db.sql`select count(*) from (${active}) s`; // inlined, not run
+ * ```
  */
 export class SqlQuery<R = Row> implements PromiseLike<R[]>, SqlFragmentSource {
   readonly #owner: QueryRunner;
@@ -84,7 +145,12 @@ export class SqlQuery<R = Row> implements PromiseLike<R[]>, SqlFragmentSource {
   readonly #origin: Error;
   #run: Promise<QueryResult<R>> | undefined;
 
-  /** @internal */
+  /**
+   * Created by a `sql` tag only.
+   *
+   * @internal
+   * @ignore
+   */
   constructor(owner: QueryRunner, fragment: SqlFragment, origin: Error) {
     this.#owner = owner;
     this.#fragment = fragment;

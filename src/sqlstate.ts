@@ -355,7 +355,10 @@ export type SqlStateName = keyof typeof SQLSTATE;
  * @example
  * ```ts
  * import { SQLSTATE, type SqlState } from "@pgline/pgline";
- * const retryable: readonly SqlState[] = [SQLSTATE.SERIALIZATION_FAILURE, SQLSTATE.DEADLOCK_DETECTED];
+ * const retryable: readonly SqlState[] = [
+ *   SQLSTATE.SERIALIZATION_FAILURE,
+ *   SQLSTATE.DEADLOCK_DETECTED,
+ * ];
  * console.assert(retryable.includes("40001"));
  * ```
  */

@@ -76,7 +76,9 @@ const VERIFIER_PATTERN = /^SCRAM-SHA-256\$([1-9][0-9]{0,9}):([^$:]+)\$([^$:]+):(
  * const server = new ScramServer(await scramVerifier("secret"));
  * const client = new ScramClient({ password: "secret" });
  * const serverFirst = server.serverFirstMessage(client.clientFirstMessage());
- * const serverFinal = await server.serverFinalMessage(await client.clientFinalMessage(serverFirst));
+ * const serverFinal = await server.serverFinalMessage(
+ *   await client.clientFinalMessage(serverFirst),
+ * );
  * console.assert(new TextDecoder().decode(serverFinal).startsWith("v="));
  * ```
  */

@@ -60,7 +60,7 @@ export const DEFAULT_SYSCONF_DIR = "/usr/local/pgsql/etc";
  *
  * @example A host with no environment and no files
  * ```ts
- * import { staticConfigHost } from "./host.ts";
+ * import { staticConfigHost } from "@pgline/pgline";
  * const host = staticConfigHost({ USER: "alice" });
  * console.assert(host.userName() === "alice");
  * ```
@@ -95,10 +95,36 @@ export interface ConfigHost {
   sysConfDir?: string;
 }
 
-/** A file given to {@linkcode staticConfigHost}: its text, or its text and mode. */
+/**
+ * A file given to {@linkcode staticConfigHost}: its text, or its text and mode.
+ *
+ * @example A password file with the permissions libpq requires
+ * ```ts
+ * import { staticConfigHost, type StaticFile } from "@pgline/pgline";
+ * const pgpass: StaticFile = { text: "db.internal:5432:app:app:secret\n", mode: 0o600 };
+ * const host = staticConfigHost({ HOME: "/home/app" }, { "/home/app/.pgpass": pgpass });
+ * console.assert(
+ *   (await host.readTextFile("/home/app/.pgpass"))?.startsWith("db.internal") === true,
+ * );
+ * ```
+ */
 export type StaticFile = string | { readonly text: string; readonly mode?: number };
 
-/** Settings of {@linkcode staticConfigHost} beyond the environment and files. */
+/**
+ * Settings of {@linkcode staticConfigHost} beyond the environment and files.
+ *
+ * @example A fixed user and a Debian-style socket directory
+ * ```ts
+ * import { staticConfigHost, type StaticConfigHostOptions } from "@pgline/pgline";
+ * const options: StaticConfigHostOptions = {
+ *   userName: "app",
+ *   unixSockets: true,
+ *   defaultSocketDir: "/var/run/postgresql",
+ * };
+ * const host = staticConfigHost({}, {}, options);
+ * console.assert(host.userName() === "app" && host.defaultSocketDir === "/var/run/postgresql");
+ * ```
+ */
 export interface StaticConfigHostOptions {
   /**
    * The home directory.
@@ -146,7 +172,7 @@ const REGULAR_FILE = 0o100000;
  *
  * @example A host with a password file
  * ```ts
- * import { staticConfigHost } from "./host.ts";
+ * import { staticConfigHost } from "@pgline/pgline";
  * const host = staticConfigHost({ HOME: "/home/a" }, {
  *   "/home/a/.pgpass": { text: "*:*:*:*:secret\n", mode: 0o600 },
  * });

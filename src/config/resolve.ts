@@ -182,7 +182,9 @@ export function redactConfig(config: ResolvedConfig): Record<string, unknown> {
  * import { staticConfigHost } from "./host.ts";
  * import { formatConfig, resolveConfig } from "./resolve.ts";
  * const c = await resolveConfig("host=db user=u password=pw", undefined, staticConfigHost({}));
- * console.assert(formatConfig(c) === "host=db port=5432 dbname=u user=u password=******** sslmode=prefer");
+ * console.assert(
+ *   formatConfig(c) === "host=db port=5432 dbname=u user=u password=******** sslmode=prefer",
+ * );
  * ```
  */
 export function formatConfig(config: ResolvedConfig): string {

@@ -11,24 +11,91 @@
  *
  * @example A rotating token
  * ```ts
- * import type { PasswordProvider } from "./types.ts";
+ * import type { PasswordProvider } from "@pgline/pgline";
  * const token: PasswordProvider = async () => await Promise.resolve("token-" + Date.now());
  * console.assert(typeof token === "function");
  * ```
  */
 export type PasswordProvider = string | (() => string | Promise<string>);
 
-/** `sslmode` values. */
+/**
+ * `sslmode` values.
+ *
+ * @example Requiring a verified server certificate
+ * ```ts
+ * import type { ConnectOptions, SslMode } from "@pgline/pgline";
+ * const value: SslMode = "verify-full";
+ * const options: ConnectOptions = { sslMode: value, sslRootCert: "system" };
+ * console.assert(options.sslMode === "verify-full");
+ * ```
+ */
 export type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
-/** `sslnegotiation` values. */
+/**
+ * `sslnegotiation` values.
+ *
+ * @example Starting TLS without an SSLRequest round trip (PostgreSQL 17+)
+ * ```ts
+ * import type { ConnectOptions, SslNegotiation } from "@pgline/pgline";
+ * const value: SslNegotiation = "direct";
+ * const options: ConnectOptions = { sslNegotiation: value, sslMode: "require" };
+ * console.assert(options.sslNegotiation === "direct");
+ * ```
+ */
 export type SslNegotiation = "postgres" | "direct";
-/** `sslcertmode` values. */
+/**
+ * `sslcertmode` values.
+ *
+ * @example Insisting on sending a client certificate
+ * ```ts
+ * import type { ConnectOptions, SslCertMode } from "@pgline/pgline";
+ * const value: SslCertMode = "require";
+ * const options: ConnectOptions = {
+ *   sslCertMode: value,
+ *   sslCert: "/etc/app/client.crt",
+ *   sslKey: "/etc/app/client.key",
+ * };
+ * console.assert(options.sslCertMode === "require");
+ * ```
+ */
 export type SslCertMode = "disable" | "allow" | "require";
-/** `channel_binding` values. */
+/**
+ * `channel_binding` values.
+ *
+ * @example Refusing SCRAM without channel binding
+ * ```ts
+ * import type { ConnectOptions, ChannelBinding } from "@pgline/pgline";
+ * const value: ChannelBinding = "require";
+ * const options: ConnectOptions = { channelBinding: value, sslMode: "require" };
+ * console.assert(options.channelBinding === "require");
+ * ```
+ */
 export type ChannelBinding = "disable" | "prefer" | "require";
-/** `gssencmode` values. */
+/**
+ * `gssencmode` values.
+ *
+ * @example Never trying GSSAPI encryption
+ * ```ts
+ * import type { ConnectOptions, GssEncMode } from "@pgline/pgline";
+ * const value: GssEncMode = "disable";
+ * const options: ConnectOptions = { gssEncMode: value };
+ * console.assert(options.gssEncMode === "disable");
+ * ```
+ */
 export type GssEncMode = "disable" | "prefer" | "require";
-/** `target_session_attrs` values. */
+/**
+ * `target_session_attrs` values.
+ *
+ * @example Connecting to whichever host is the primary
+ * ```ts
+ * import type { ConnectOptions, TargetSessionAttrs } from "@pgline/pgline";
+ * const value: TargetSessionAttrs = "read-write";
+ * const options: ConnectOptions = {
+ *   targetSessionAttrs: value,
+ *   host: ["db1.internal", "db2.internal"],
+ * };
+ * console.assert(options.targetSessionAttrs === "read-write");
+ * ```
+ */
 export type TargetSessionAttrs =
   | "any"
   | "read-write"
@@ -36,11 +103,41 @@ export type TargetSessionAttrs =
   | "primary"
   | "standby"
   | "prefer-standby";
-/** `load_balance_hosts` values. */
+/**
+ * `load_balance_hosts` values.
+ *
+ * @example Spreading connections over replicas
+ * ```ts
+ * import type { ConnectOptions, LoadBalanceHosts } from "@pgline/pgline";
+ * const value: LoadBalanceHosts = "random";
+ * const options: ConnectOptions = { loadBalanceHosts: value, host: ["replica1", "replica2"] };
+ * console.assert(options.loadBalanceHosts === "random");
+ * ```
+ */
 export type LoadBalanceHosts = "disable" | "random";
-/** `ssl_min_protocol_version` / `ssl_max_protocol_version` values. */
+/**
+ * `ssl_min_protocol_version` / `ssl_max_protocol_version` values.
+ *
+ * @example Allowing TLS 1.3 only
+ * ```ts
+ * import type { ConnectOptions, TlsVersion } from "@pgline/pgline";
+ * const value: TlsVersion = "TLSv1.3";
+ * const options: ConnectOptions = { sslMinProtocolVersion: value };
+ * console.assert(options.sslMinProtocolVersion === "TLSv1.3");
+ * ```
+ */
 export type TlsVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
-/** Frontend/backend protocol versions (`latest` resolves to the newest, 3.2). */
+/**
+ * Frontend/backend protocol versions (`latest` resolves to the newest, 3.2).
+ *
+ * @example Requiring protocol 3.2 (PostgreSQL 18)
+ * ```ts
+ * import type { ConnectOptions, ProtocolVersion } from "@pgline/pgline";
+ * const value: ProtocolVersion = "3.2";
+ * const options: ConnectOptions = { minProtocolVersion: value };
+ * console.assert(options.minProtocolVersion === "3.2");
+ * ```
+ */
 export type ProtocolVersion = "3.0" | "3.2";
 /** Authentication methods named by `require_auth`. */
 export type AuthMethod = "password" | "md5" | "gss" | "sspi" | "scram-sha-256" | "oauth" | "none";
@@ -70,8 +167,13 @@ export interface RequireAuth {
  *
  * @example
  * ```ts
- * import type { HostEntry } from "./types.ts";
- * const h: HostEntry = { host: "/tmp", port: 5432, type: "unix", socketPath: "/tmp/.s.PGSQL.5432" };
+ * import type { HostEntry } from "@pgline/pgline";
+ * const h: HostEntry = {
+ *   host: "/tmp",
+ *   port: 5432,
+ *   type: "unix",
+ *   socketPath: "/tmp/.s.PGSQL.5432",
+ * };
  * console.assert(h.type === "unix");
  * ```
  */
@@ -100,7 +202,7 @@ export interface HostEntry {
  *
  * @example
  * ```ts
- * import type { ConnectOptions } from "./types.ts";
+ * import type { ConnectOptions } from "@pgline/pgline";
  * const opts: ConnectOptions = { host: ["a", "b"], port: 5432, sslMode: "verify-full" };
  * console.assert(opts.sslMode === "verify-full");
  * ```
@@ -209,6 +311,15 @@ export interface ConnectOptions {
 /**
  * Receives a server notice: its fields by name (`severity`, `code`, `message`, …), `position`
  * as a number.
+ *
+ * @example Logging the server's notices
+ * ```ts
+ * import type { ClientOptions, NoticeHandler } from "@pgline/pgline";
+ * const onNotice: NoticeHandler = (notice) =>
+ *   console.warn(`${notice.severity}: ${notice.message}`);
+ * const options: ClientOptions = { onNotice };
+ * console.assert(options.onNotice === onNotice);
+ * ```
  */
 export type NoticeHandler = (notice: Record<string, string | number>) => void;
 
@@ -218,7 +329,7 @@ export type NoticeHandler = (notice: Record<string, string | number>) => void;
  *
  * @example
  * ```ts
- * import type { ClientOptions } from "./types.ts";
+ * import type { ClientOptions } from "@pgline/pgline";
  * const opts: ClientOptions = { connectTimeout: 5_000, onNotice: (n) => void n.message };
  * console.assert(opts.connectTimeout === 5_000);
  * ```

@@ -201,7 +201,10 @@ function replication(r: Reader): boolean | "database" {
  * import { staticConfigHost } from "./host.ts";
  * import { layerFromStrings } from "./layer.ts";
  * import { validateSettings } from "./validate.ts";
- * const c = validateSettings(layerFromStrings({ host: "db", user: "u" }, "test"), staticConfigHost({}));
+ * const c = validateSettings(
+ *   layerFromStrings({ host: "db", user: "u" }, "test"),
+ *   staticConfigHost({}),
+ * );
  * console.assert(c.database === "u" && c.hosts[0]?.port === 5432);
  * ```
  */

@@ -53,7 +53,7 @@ export {
  * order.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connect } from "@pgline/pgline";
  * await using db = await connect("postgres://app@localhost/app");
  * const [result] = await db.connection.simpleQuery("select current_user");
@@ -82,9 +82,19 @@ export class Connection {
   #failure: ConnectionError | undefined;
   /** A FATAL error the server sent with nothing pending, just before it hung up. */
   #lastServerError: PostgresError | undefined;
-  /** Called for each NotificationResponse. */
+  /**
+   * Called for each NotificationResponse.
+   *
+   * @internal
+   * @ignore
+   */
   onNotification: ((message: NotificationResponse) => void) | undefined;
-  /** Called for each ParameterStatus after start-up. */
+  /**
+   * Called for each ParameterStatus after start-up.
+   *
+   * @internal
+   * @ignore
+   */
   onParameterStatus: ((name: string, value: string) => void) | undefined;
   readonly #closed: Promise<void>;
   readonly #idleWaiters: (() => void)[] = [];
@@ -93,9 +103,13 @@ export class Connection {
   readonly #liveness: Liveness;
 
   /**
+   * Wraps an established session; created by `connect` only.
+   *
    * @param wire The channel.
    * @param info What set-up learned.
    * @param options Time limits.
+   * @internal
+   * @ignore
    */
   constructor(wire: Wire, info: SessionInfo, options: SessionTimeouts = DEFAULT_TIMEOUTS) {
     this.#wire = wire;
@@ -174,6 +188,8 @@ export class Connection {
    * @param request Receives the replies.
    * @param write Queues the request's messages.
    * @param lane The holder this request belongs to, if any.
+   * @internal
+   * @ignore
    */
   submit(request: Request, write: () => void, lane?: Lane, signal?: AbortSignal): void {
     if (this.#failure !== undefined) {
@@ -213,7 +229,12 @@ export class Connection {
     this.#scheduleFlush();
   }
 
-  /** Takes a request that was never sent out of the waiting list (its caller gave up). */
+  /**
+   * Takes a request that was never sent out of the waiting list (its caller gave up).
+   *
+   * @internal
+   * @ignore
+   */
   unwait(entry: Waiting): boolean {
     const i = this.#waiting.indexOf(entry);
     if (i < 0) return false;
@@ -225,6 +246,9 @@ export class Connection {
    * A sent request's caller gave up: cancel it on the server when it is the one running. A
    * request still queued behind others is cancelled when it reaches the head, so that the cancel
    * cannot hit an earlier caller's query.
+   *
+   * @internal
+   * @ignore
    */
   cancelWhenRunning(request: Request): void {
     if (this.#failure !== undefined) return;
@@ -232,7 +256,12 @@ export class Connection {
     else this.#cancelAtHead.add(request);
   }
 
-  /** Forgets a pending cancel (the request finished). */
+  /**
+   * Forgets a pending cancel (the request finished).
+   *
+   * @internal
+   * @ignore
+   */
   settled(request: Request): void {
     if (this.#cancelAtHead.size > 0) this.#cancelAtHead.delete(request);
   }
@@ -240,17 +269,30 @@ export class Connection {
   /**
    * Queues more messages for a request already in the FIFO (the next batch of a portal, Sync).
    * Only the lane holding the connection (or anyone, when nobody does) may call this.
+   *
+   * @internal
+   * @ignore
    */
   write(message: FrontendMessage): void {
     this.#wire.queue(message);
   }
 
-  /** Queues a precomputed frame (a constant message such as Sync); `message` is for the trace. */
+  /**
+   * Queues a precomputed frame (a constant message such as Sync); `message` is for the trace.
+   *
+   * @internal
+   * @ignore
+   */
   writeRaw(bytes: Uint8Array, message: FrontendMessage): void {
     this.#wire.queueRaw(bytes, message);
   }
 
-  /** Sends what has been queued, soon (batching everything queued in this tick). */
+  /**
+   * Sends what has been queued, soon (batching everything queued in this tick).
+   *
+   * @internal
+   * @ignore
+   */
   flushSoon(): void {
     this.#scheduleFlush();
   }
@@ -260,6 +302,8 @@ export class Connection {
    * awaits this between chunks (COPY FROM) cannot outrun the network.
    *
    * @throws {ConnectionError} if the connection failed.
+   * @internal
+   * @ignore
    */
   async drain(): Promise<void> {
     for (;;) {
@@ -276,6 +320,9 @@ export class Connection {
   /**
    * Holds the connection for `lane` once every earlier holder has let go: until {@link release},
    * requests from other lanes wait unsent (so they cannot land inside a transaction).
+   *
+   * @internal
+   * @ignore
    */
   acquire(lane: Lane, outer?: Lane, signal?: AbortSignal): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#unsentFailure());
@@ -306,7 +353,12 @@ export class Connection {
     });
   }
 
-  /** Lets go of the connection and sends the work that was waiting, in order. */
+  /**
+   * Lets go of the connection and sends the work that was waiting, in order.
+   *
+   * @internal
+   * @ignore
+   */
   release(lane: Lane): void {
     const i = this.#lanes.lastIndexOf(lane);
     if (i < 0) return;
@@ -516,6 +568,9 @@ export class Connection {
    * Closes the connection once it has been idle (nothing sent or awaited, not held) for `ms`
    * milliseconds; 0 turns this off. Later work fails with a ConnectionError whose `retrySafe` is
    * true.
+   *
+   * @internal
+   * @ignore
    */
   setIdleTimeout(ms: number): void {
     this.#liveness.setIdleTimeout(ms);

@@ -15,7 +15,19 @@ import type { HostEntry } from "../config.ts";
 import type { TlsInfo } from "../transport/transport.ts";
 import type { Wire } from "./wire.ts";
 
-/** libpq's connection states, in the order a connection passes through them. */
+/**
+ * libpq's connection states, in the order a connection passes through them.
+ *
+ * @example Watching a connection being set up
+ * ```ts
+ * import { connect, type ConnectionState } from "@pgline/pgline";
+ * const states: ConnectionState[] = [];
+ * await using db = await connect("postgres://app@localhost/app", {
+ *   onState: (state) => states.push(state),
+ * });
+ * console.log(states.join(" → "), db.state); // ... → CONNECTION_OK CONNECTION_OK
+ * ```
+ */
 export type ConnectionState =
   | "CONNECTION_NEEDED"
   | "CONNECTION_STARTED"
@@ -27,7 +39,17 @@ export type ConnectionState =
   | "CONNECTION_OK"
   | "CONNECTION_BAD";
 
-/** One result of a simple query with raw text values: each statement in the text gives one. */
+/**
+ * One result of a simple query with raw text values: each statement in the text gives one.
+ *
+ * @example Raw text results of several statements
+ * ```ts
+ * import type { Client, SimpleResult } from "@pgline/pgline";
+ * declare const db: Client;
+ * const results: SimpleResult[] = await db.connection.simpleQuery("select 1; select 'a', null");
+ * console.log(results[1]?.rows); // [["a", null]]
+ * ```
+ */
 export interface SimpleResult {
   /** Command tag, e.g. `SELECT 2`; empty for an empty query. */
   command: string;

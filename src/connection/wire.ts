@@ -13,7 +13,18 @@ import type { BackendMessage, FrontendMessage } from "../protocol/messages.ts";
 import type { Direction } from "../protocol/trace.ts";
 import type { Socket } from "../transport/transport.ts";
 
-/** Receives every message sent and received, for tracing. */
+/**
+ * Receives every message sent and received, for tracing.
+ *
+ * @example Printing a wire trace
+ * ```ts
+ * import { connect, type TraceHandler } from "@pgline/pgline";
+ * import { traceLine } from "@pgline/pgline/protocol";
+ * const onTrace: TraceHandler = (direction, message) =>
+ *   console.error(traceLine(direction, message));
+ * await using db = await connect("postgres://app@localhost/app", { onTrace });
+ * ```
+ */
 export type TraceHandler = (
   direction: Direction,
   message: FrontendMessage | BackendMessage,

@@ -27,7 +27,9 @@ import type { SqlFragmentSource } from "../sql/mod.ts";
  * reused.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Pool } from "@pgline/pgline";
+ * declare const pool: Pool;
  * {
  *   await using db = await pool.acquire();
  *   await db.query("set local statement_timeout = 1000");
@@ -42,7 +44,10 @@ export class PoolLease implements QueryRunner {
   readonly sql: SqlTag;
 
   /**
+   * Created by `Pool.acquire` only.
+   *
    * @internal
+   * @ignore
    * @param origins The pool's call stacks by template, so each lease does not take them again.
    */
   constructor(
@@ -84,7 +89,9 @@ export class PoolLease implements QueryRunner {
    * @throws {PostgresError|ConnectionError} as `Client.query` does, and after release.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { PoolLease } from "@pgline/pgline";
+   * declare const lease: PoolLease;
    * const { rows } = await lease.query("select $1::int as n", [1]);
    * ```
    */
@@ -100,7 +107,12 @@ export class PoolLease implements QueryRunner {
     }
   }
 
-  /** @internal Runs a compiled query (for the `sql` tag). */
+  /**
+   * Runs a compiled query (for the `sql` tag).
+   *
+   * @internal
+   * @ignore
+   */
   runQuery<R>(
     text: string,
     values: readonly unknown[],

@@ -31,7 +31,10 @@ export function isHealthy(client: Client): boolean {
  * its death and the end of the re-`LISTEN`) are lost, as for any LISTEN session that reconnects.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { connect } from "@pgline/pgline";
+ * import { PoolListener } from "./listener.ts";
+ * const config = "postgres://app@localhost/app";
  * const listener = new PoolListener(() => connect(config));
  * await using sub = await listener.subscribe("jobs", (payload) => console.log(payload));
  * await listener.close();

@@ -30,7 +30,22 @@ import { PoolLease } from "./lease.ts";
 import { closedError, PoolListener } from "./listener.ts";
 import { Slots } from "./slots.ts";
 
-/** Pool settings, and the client settings every connection is opened with. */
+/**
+ * Pool settings, and the client settings every connection is opened with.
+ *
+ * @example A pool for a web server
+ * ```ts
+ * import { createPool, type PoolOptions } from "@pgline/pgline";
+ * const options: PoolOptions = {
+ *   max: 20,
+ *   min: 2,
+ *   idleTimeout: 60_000,
+ *   acquireTimeout: 5_000,
+ *   queryTimeout: 30_000, // a client setting, applied to every connection
+ * };
+ * await using pool = createPool("postgres://app@localhost/app", options);
+ * ```
+ */
 export interface PoolOptions extends Omit<ConnectClientOptions, "idleTimeout"> {
   /**
    * Most connections open at once (not counting the one `listen` uses).
@@ -73,7 +88,18 @@ export interface PoolOptions extends Omit<ConnectClientOptions, "idleTimeout"> {
   listenHeartbeat?: number;
 }
 
-/** The state of a pool's listening connection (see {@link Pool.listenerStatus}). */
+/**
+ * The state of a pool's listening connection (see {@link Pool.listenerStatus}).
+ *
+ * @example Checking the listening connection
+ * ```ts
+ * import type { ListenerStatus, Pool } from "@pgline/pgline";
+ * declare const pool: Pool;
+ * await using sub = await pool.listen("jobs", (payload) => console.log(payload));
+ * const status: ListenerStatus | undefined = pool.listenerStatus;
+ * console.log(status?.processId, status?.reconnects, status?.channels); // 4242 0 ["jobs"]
+ * ```
+ */
 export interface ListenerStatus {
   /** Backend process ID of the listening session while it is up, else undefined. */
   processId: number | undefined;
@@ -83,7 +109,18 @@ export interface ListenerStatus {
   channels: string[];
 }
 
-/** Options of {@link Pool.acquire}. */
+/**
+ * Options of {@link Pool.acquire}.
+ *
+ * @example Waiting at most a second for a connection
+ * ```ts
+ * import type { AcquireOptions, Pool } from "@pgline/pgline";
+ * declare const pool: Pool;
+ * const options: AcquireOptions = { signal: AbortSignal.timeout(1_000) };
+ * using lease = await pool.acquire(options);
+ * await lease.query("select 1");
+ * ```
+ */
 export interface AcquireOptions {
   /** Gives up waiting: the wait ends and the call rejects with `signal.reason`. */
   signal?: AbortSignal;
@@ -96,7 +133,7 @@ export interface AcquireOptions {
  * be sent again; it is never retried behind the caller's back.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createPool } from "@pgline/pgline";
  * await using pool = createPool("postgres://app@localhost/app", { max: 20 });
  * const users = await pool.sql`select * from users where id = ${7}`;
@@ -116,7 +153,12 @@ export class Pool implements QueryRunner {
   /** The `sql` tagged template: each query runs on a connection of its own. */
   readonly sql: SqlTag;
 
-  /** @internal Use {@link createPoolWith} or `createPool`. */
+  /**
+   * Use {@link createPoolWith} or `createPool`.
+   *
+   * @internal
+   * @ignore
+   */
   constructor(connect: () => Promise<Client>, options: PoolOptions = {}) {
     this.#connect = connect;
     this.#slots = new Slots(connect, options);
@@ -156,7 +198,9 @@ export class Pool implements QueryRunner {
    * @throws the signal's reason when it aborts the wait.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * {
    *   using db = await pool.acquire({ signal: AbortSignal.timeout(1000) });
    *   await db.query("select 1");
@@ -191,7 +235,9 @@ export class Pool implements QueryRunner {
    * @throws {TimeoutError} when no connection became free within `acquireTimeout`.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * const { rows } = await pool.query("select $1::int + 1 as n", [41]);
    * ```
    */
@@ -203,7 +249,12 @@ export class Pool implements QueryRunner {
     return this.#with(options?.signal, (c) => c.query<R>(text, values, options));
   }
 
-  /** @internal Runs a compiled query (for the `sql` tag). */
+  /**
+   * Runs a compiled query (for the `sql` tag).
+   *
+   * @internal
+   * @ignore
+   */
   runQuery<R>(
     text: string,
     values: readonly unknown[],
@@ -222,7 +273,9 @@ export class Pool implements QueryRunner {
    * @throws {PostgresError|ConnectionError|TimeoutError} as {@link Pool.query}.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * await pool.simpleQuery("create table if not exists t (id int)");
    * ```
    */
@@ -241,7 +294,9 @@ export class Pool implements QueryRunner {
    * @throws {PostgresError|ConnectionError|TimeoutError} from the loop.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * for await (const row of pool.stream("select * from generate_series(1, 1e6) i")) {}
    * ```
    */
@@ -273,7 +328,9 @@ export class Pool implements QueryRunner {
    * @throws what `fn` threw (after the rollback), or the COMMIT's error.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * const id = await pool.transaction(async (tx) => {
    *   const [row] = await tx.sql`insert into jobs (name) values (${"x"}) returning id`;
    *   return row!.id;
@@ -299,7 +356,9 @@ export class Pool implements QueryRunner {
    * @throws {ConnectionError} when the listening connection cannot be opened.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * await using sub = await pool.listen("jobs", (payload) => console.log(payload));
    * await pool.notify("jobs", "42");
    * ```
@@ -318,7 +377,9 @@ export class Pool implements QueryRunner {
    * @throws {PostgresError|ConnectionError|TimeoutError} as {@link Pool.query}.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * await pool.notify("jobs", "42");
    * ```
    */
@@ -340,7 +401,9 @@ export class Pool implements QueryRunner {
    * call twice.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import type { Pool } from "@pgline/pgline";
+   * declare const pool: Pool;
    * await pool.close();
    * ```
    */
@@ -369,10 +432,12 @@ export class Pool implements QueryRunner {
  * @returns The pool.
  * @throws {RangeError} for a bad pool setting.
  *
- * @example
- * ```ts ignore
- * import { createPoolWith } from "@pgline/pgline/pool";
- * const pool = createPoolWith(myRuntime, "postgres://app@localhost/app", { max: 5 });
+ * @example A pool on the Node transport, whatever the runtime
+ * ```ts
+ * import { createPoolWith } from "@pgline/pgline";
+ * import { nodeRuntime } from "@pgline/pgline/node";
+ * await using pool = createPoolWith(nodeRuntime, "postgres://app@localhost/app", { max: 5 });
+ * const { rows } = await pool.query("select 1 as one");
  * ```
  */
 export function createPoolWith(

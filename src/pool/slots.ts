@@ -66,7 +66,10 @@ function asAttemptError(err: unknown): unknown {
  * lifetime or idle too long, and replaced on demand.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { connect } from "@pgline/pgline";
+ * import { Slots } from "./slots.ts";
+ * const config = "postgres://app@localhost/app";
  * const slots = new Slots(() => connect(config), { max: 5 });
  * const member = await slots.acquire(undefined);
  * try { await member.client.query("select 1"); } finally { slots.release(member); }

@@ -19,7 +19,16 @@ import type {
   TransactionStatus,
 } from "./messages.ts";
 
-/** Tag bytes of the backend messages. */
+/**
+ * Tag bytes of the backend messages.
+ *
+ * @example Dispatching on a tag byte
+ * ```ts
+ * import { BACKEND_TAGS, encodeBackendMessage } from "@pgline/pgline/protocol";
+ * const bytes = encodeBackendMessage({ type: "ReadyForQuery", status: "I" });
+ * console.assert(bytes[0] === BACKEND_TAGS.ReadyForQuery);
+ * ```
+ */
 export const BACKEND_TAGS = {
   Authentication: 0x52, // 'R'
   BackendKeyData: 0x4b, // 'K'

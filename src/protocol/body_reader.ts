@@ -13,6 +13,13 @@ const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 /**
  * Decodes UTF-8 bytes `[start, end)` of `bytes`. Short ASCII runs, the common case for column values
  * and names, are built directly: cheaper than a TextDecoder call and a subarray view for each.
+ *
+ * @example Reading a value out of a message
+ * ```ts
+ * import { decodeText } from "@pgline/pgline/protocol";
+ * const bytes = new TextEncoder().encode("id=héllo");
+ * console.assert(decodeText(bytes, 3, bytes.length) === "héllo");
+ * ```
  */
 export function decodeText(bytes: Uint8Array, start: number, end: number): string {
   // Invalid UTF-8 becomes U+FFFD (WHATWG decoding), as in every other JavaScript client.
@@ -34,7 +41,20 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   return UTF8.decode(bytes.subarray(start, end));
 }
 
-/** A cursor over `bytes[start, end)`: the body of one message named `message`. */
+/**
+ * A cursor over `bytes[start, end)`: the body of one message named `message`.
+ *
+ * @example Reading a ParameterStatus body
+ * ```ts
+ * import { BodyReader } from "@pgline/pgline/protocol";
+ * const body = new TextEncoder().encode("TimeZone\0UTC\0");
+ * const r = new BodyReader(body, 0, body.length, "ParameterStatus");
+ * const name = r.cstring("name");
+ * const value = r.cstring("value");
+ * r.done();
+ * console.assert(name === "TimeZone" && value === "UTC");
+ * ```
+ */
 export class BodyReader {
   /** The underlying bytes (shared, never copied). */
   readonly bytes: Uint8Array;
@@ -47,6 +67,8 @@ export class BodyReader {
   readonly #start: number;
 
   /**
+   * Starts reading at `start`.
+   *
    * @param bytes The buffer holding the body.
    * @param start First byte of the body.
    * @param end One past the last byte of the body.

@@ -27,7 +27,11 @@ export class BufferWriter {
   #pos = 0;
   #start = -1;
 
-  /** @param initialSize Initial capacity in bytes. */
+  /**
+   * Creates an empty writer; the buffer grows as needed.
+   *
+   * @param initialSize Initial capacity in bytes.
+   */
   constructor(initialSize = 1024) {
     this.#buf = new Uint8Array(initialSize);
   }
@@ -167,7 +171,20 @@ export class BufferWriter {
   }
 }
 
-/** Checks that a count fits the protocol's Int16 count field. */
+/**
+ * Checks that a count fits the protocol's Int16 count field.
+ *
+ * @example Refusing a count the protocol cannot carry
+ * ```ts
+ * import { checkCount } from "@pgline/pgline/protocol";
+ * console.assert(checkCount(3, "parameters") === 3);
+ * try {
+ *   checkCount(70000, "parameters");
+ * } catch (error) {
+ *   console.assert(error instanceof RangeError);
+ * }
+ * ```
+ */
 export function checkCount(count: number, what: string): number {
   if (count > 0xffff) {
     throw new RangeError(`Too many ${what}: ${count} (the protocol allows 65535)`);

@@ -18,6 +18,25 @@ const WHOLE_ROW_DECODE_LIMIT = 8192;
  * (tags, length words, other messages) is zeroed: those bytes are mostly not UTF-8, and each one
  * would push the decoder off its fast path. `get()` returns null unless every byte became exactly
  * one UTF-16 unit (see {@link DataRow.values}).
+ *
+ * @example Rows of one chunk sharing its decoded text
+ * ```ts
+ * import {
+ *   ChunkText,
+ *   DataRow,
+ *   decodeDataRow,
+ *   encodeBackendMessage,
+ * } from "@pgline/pgline/protocol";
+ * const a = encodeBackendMessage(DataRow.from(["1", "one"]));
+ * const b = encodeBackendMessage(DataRow.from(["2", "two"]));
+ * const chunk = new Uint8Array(a.length + b.length);
+ * chunk.set(a);
+ * chunk.set(b, a.length);
+ * const text = new ChunkText(chunk, { buffer: new Uint8Array(0) }, 0);
+ * const first = decodeDataRow(chunk, 5, a.length, text);
+ * const second = decodeDataRow(chunk, a.length + 5, chunk.length, text);
+ * console.assert(first.values().join() === "1,one" && second.values().join() === "2,two");
+ * ```
  */
 export class ChunkText {
   readonly #bytes: Uint8Array;
@@ -26,6 +45,8 @@ export class ChunkText {
   #text: string | null | undefined;
 
   /**
+   * Wraps a received chunk; nothing is decoded until {@link ChunkText.get} is called.
+   *
    * @param bytes The chunk.
    * @param scratch A buffer holder owned by the reader, reused for the masked copy: it is only
    * used inside one synchronous `get()` call.
@@ -278,6 +299,14 @@ Object.defineProperty(DataRow.prototype, "type", { value: "DataRow", enumerable:
  *
  * @throws {ProtocolError} if a length is below -1, a column runs past the message, or bytes are
  * left over.
+ *
+ * @example Decoding a DataRow body
+ * ```ts
+ * import { DataRow, decodeDataRow, encodeBackendMessage } from "@pgline/pgline/protocol";
+ * const bytes = encodeBackendMessage(DataRow.from(["42", null]));
+ * const row = decodeDataRow(bytes, 5, bytes.length);
+ * console.assert(row.columnCount === 2 && row.text(0) === "42" && row.text(1) === null);
+ * ```
  */
 export function decodeDataRow(
   bytes: Uint8Array,

@@ -18,7 +18,16 @@ import {
 } from "./constants.ts";
 import type { FrontendMessage, WireValue } from "./messages.ts";
 
-/** Tag bytes of the tagged frontend messages. */
+/**
+ * Tag bytes of the tagged frontend messages.
+ *
+ * @example Dispatching on a tag byte
+ * ```ts
+ * import { encodeFrontendMessage, FRONTEND_TAGS } from "@pgline/pgline/protocol";
+ * const bytes = encodeFrontendMessage({ type: "Query", sql: "select 1" });
+ * console.assert(bytes[0] === FRONTEND_TAGS.Query);
+ * ```
+ */
 export const FRONTEND_TAGS = {
   /** PasswordMessage, SASLInitialResponse, SASLResponse and GSSResponse all use 'p'. */
   Password: 0x70, // 'p'
@@ -40,6 +49,18 @@ export const FRONTEND_TAGS = {
 /**
  * Which message a 'p' packet holds. The tag alone cannot tell: a server knows from the
  * authentication request it sent last.
+ *
+ * @example Decoding a 'p' packet after asking for SASL
+ * ```ts
+ * import {
+ *   decodeFrontendMessage,
+ *   encodeFrontendMessage,
+ *   type PasswordPacketKind,
+ * } from "@pgline/pgline/protocol";
+ * const kind: PasswordPacketKind = "SASLResponse";
+ * const bytes = encodeFrontendMessage({ type: "SASLResponse", data: new Uint8Array([1]) });
+ * console.assert(decodeFrontendMessage(bytes[0]!, bytes, 5, bytes.length, kind).type === kind);
+ * ```
  */
 export type PasswordPacketKind =
   | "PasswordMessage"
@@ -276,7 +297,7 @@ function values(w: BufferWriter, list: readonly WireValue[], what: string): void
  * writeFrontendMessage(w, { type: "Parse", name: "", query: "select $1", parameterTypes: [23] });
  * writeFrontendMessage(w, { type: "Sync" });
  * const bytes = w.take();
- * console.assert(bytes.length === 25);
+ * console.assert(bytes.length === 27);
  * ```
  */
 export function writeFrontendMessage(w: BufferWriter, msg: FrontendMessage): void {
@@ -404,7 +425,16 @@ export function encodeFrontendMessage(msg: FrontendMessage): Uint8Array {
   return w.take();
 }
 
-/** Precomputed frames for messages without fields. Frozen views: never write into them. */
+/**
+ * Precomputed frames for messages without fields. Frozen views: never write into them.
+ *
+ * @example Sending a Sync without encoding it
+ * ```ts
+ * import { decodeFrontendMessage, FRAMES } from "@pgline/pgline/protocol";
+ * const sync = FRAMES.Sync;
+ * console.assert(decodeFrontendMessage(sync[0]!, sync, 5, sync.length).type === "Sync");
+ * ```
+ */
 export const FRAMES: {
   readonly Sync: Uint8Array;
   readonly Flush: Uint8Array;

@@ -18,7 +18,7 @@ export * from "./constants.ts";
 export type * from "./messages.ts";
 export { BufferWriter, checkCount } from "./buffer_writer.ts";
 export { BodyReader, decodeText } from "./body_reader.ts";
-export { DataRow, decodeDataRow } from "./data_row.ts";
+export { ChunkText, DataRow, decodeDataRow } from "./data_row.ts";
 export {
   BACKEND_TAGS,
   decodeBackendMessage,
@@ -36,6 +36,7 @@ export {
 } from "./frontend.ts";
 export {
   BackendStreamReader,
+  Framer,
   FrontendStreamReader,
   type StreamReaderOptions,
 } from "./stream_reader.ts";

@@ -18,7 +18,22 @@ import { ChunkText } from "./data_row.ts";
 
 const EMPTY = new Uint8Array(0);
 
-/** Options of the stream readers. */
+/**
+ * Options of the stream readers.
+ *
+ * @example Refusing messages over 1 MiB
+ * ```ts
+ * import { BackendStreamReader, type StreamReaderOptions } from "@pgline/pgline/protocol";
+ * const options: StreamReaderOptions = { maxMessageSize: 1 << 20 };
+ * const reader = new BackendStreamReader(options);
+ * reader.push(new Uint8Array([0x44, 0x7f, 0, 0, 0])); // a DataRow claiming 2 GiB
+ * try {
+ *   reader.next();
+ * } catch (error) {
+ *   console.assert(error instanceof Error && error.name === "ProtocolError");
+ * }
+ * ```
+ */
 export interface StreamReaderOptions {
   /**
    * The largest message accepted, length word included. A longer declared length is refused with
@@ -32,8 +47,25 @@ export interface StreamReaderOptions {
 /**
  * The framing shared by both directions: a header (an optional tag byte, then an Int32 length that
  * counts itself), then the body.
+ *
+ * @example A framer that hands out raw tagged bodies
+ * ```ts
+ * import { Framer } from "@pgline/pgline/protocol";
+ * class RawFramer extends Framer<{ tag: number; body: Uint8Array }> {
+ *   protected override limit(): number {
+ *     return this.maxMessageSize;
+ *   }
+ *   protected override decode(tag: number, bytes: Uint8Array, start: number, end: number) {
+ *     return { tag, body: bytes.slice(start, end) };
+ *   }
+ * }
+ * const framer = new RawFramer(undefined);
+ * framer.push(new Uint8Array([0x5a, 0, 0, 0, 5, 0x49]));
+ * const msg = framer.next();
+ * console.assert(msg?.tag === 0x5a && msg.body[0] === 0x49);
+ * ```
  */
-abstract class Framer<M> {
+export abstract class Framer<M> {
   #chunk: Uint8Array = EMPTY;
   #pos = 0;
   /** Stream offset of `#chunk[0]`. */
@@ -52,6 +84,11 @@ abstract class Framer<M> {
   /** The cap on one message, length word included. */
   maxMessageSize: number;
 
+  /**
+   * Creates a framer with nothing buffered.
+   *
+   * @param options The message size cap.
+   */
   constructor(options: StreamReaderOptions | undefined) {
     this.maxMessageSize = options?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   }
@@ -238,20 +275,28 @@ export class BackendStreamReader extends Framer<BackendMessage> {
   #chunkText: ChunkText | undefined;
   readonly #scratch = { buffer: new Uint8Array(0) };
 
-  /** @param options The message size cap. */
+  /**
+   * Creates a reader with nothing buffered.
+   *
+   * @param options The message size cap.
+   */
   constructor(options?: StreamReaderOptions) {
     super(options);
   }
+  /** Prepares the chunk's shared text, decoded only if a row asks for its values as text. */
   protected override onChunk(chunk: Uint8Array, firstMessage: number): void {
     // Decoded only if a row asks for its values as text.
     this.#chunkText = new ChunkText(chunk, this.#scratch, firstMessage);
   }
+  /** Tells the chunk's shared text where its first message starts. */
   protected override onFirstMessage(offset: number): void {
     this.#chunkText?.setFirstMessage(offset);
   }
+  /** The message size cap. */
   protected override limit(): number {
     return this.maxMessageSize;
   }
+  /** Decodes a backend message (see {@link decodeBackendMessage}). */
   protected override decode(
     tag: number,
     bytes: Uint8Array,
@@ -286,7 +331,12 @@ export class FrontendStreamReader extends Framer<FrontendMessage> {
    */
   passwordKind: PasswordPacketKind = "PasswordMessage";
 
-  /** @param options The message size cap (startup packets are capped at 10000 bytes, as in PostgreSQL). */
+  /**
+   * Creates a reader in the startup phase.
+   *
+   * @param options The message size cap (startup packets are capped at 10000 bytes, as in
+   * PostgreSQL).
+   */
   constructor(options?: StreamReaderOptions) {
     super(options);
     this.setUntagged(true);
@@ -297,11 +347,13 @@ export class FrontendStreamReader extends Framer<FrontendMessage> {
     return this.#startup;
   }
 
+  /** The message size cap; in the startup phase, also PostgreSQL's startup packet cap. */
   protected override limit(): number {
     return this.#startup
       ? Math.min(MAX_STARTUP_PACKET_LENGTH, this.maxMessageSize)
       : this.maxMessageSize;
   }
+  /** Decodes a startup-phase packet or a tagged frontend message. */
   protected override decode(
     tag: number,
     bytes: Uint8Array,

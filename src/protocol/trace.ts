@@ -8,10 +8,29 @@
 import { DataRow } from "./data_row.ts";
 import type { BackendMessage, FrontendMessage } from "./messages.ts";
 
-/** Direction of a message: frontend to backend, or backend to frontend. */
+/**
+ * Direction of a message: frontend to backend, or backend to frontend.
+ *
+ * @example Tagging a line by direction
+ * ```ts
+ * import { type Direction, traceLine } from "@pgline/pgline/protocol";
+ * const direction: Direction = "B2F";
+ * console.assert(traceLine(direction, { type: "ReadyForQuery", status: "I" }).startsWith("[B2F]"));
+ * ```
+ */
 export type Direction = "F2B" | "B2F";
 
-/** Options of {@link formatMessage}. */
+/**
+ * Options of {@link formatMessage}.
+ *
+ * @example Showing secrets in a local trace
+ * ```ts
+ * import { formatMessage, type FormatOptions } from "@pgline/pgline/protocol";
+ * const options: FormatOptions = { showSecrets: true, maxValueLength: 40 };
+ * const line = formatMessage({ type: "PasswordMessage", password: "hunter2" }, options);
+ * console.assert(line.includes("hunter2"));
+ * ```
+ */
 export interface FormatOptions {
   /**
    * Show passwords and cancel keys instead of `<redacted>`.

@@ -10,7 +10,20 @@
  * @module
  */
 
-/** A piece of COPY data: bytes, or text sent as UTF-8. */
+/**
+ * A piece of COPY data: bytes, or text sent as UTF-8.
+ *
+ * @example Text and bytes in one COPY
+ * ```ts
+ * import type { Client, CopyChunk } from "@pgline/pgline";
+ * declare const db: Client;
+ * function* rows(): Generator<CopyChunk> {
+ *   yield "1\tone\n";
+ *   yield new TextEncoder().encode("2\ttwo\n");
+ * }
+ * const copied = await db.copyFrom("copy t (id, name) from stdin", rows()); // 2
+ * ```
+ */
 export type CopyChunk = Uint8Array | string;
 
 /**
@@ -18,7 +31,9 @@ export type CopyChunk = Uint8Array | string;
  * split rows anywhere; the server reassembles them.
  *
  * @example A file, a generator, or text
- * ```ts ignore
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * declare const db: Client;
  * await db.copyFrom("copy t from stdin (format csv)", (await Deno.open("t.csv")).readable);
  * await db.copyFrom("copy t from stdin", (function* () { yield "1\tone\n"; })());
  * await db.copyFrom("copy t from stdin", "2\ttwo\n3\tthree\n");
@@ -34,7 +49,10 @@ export type CopySource =
  * Options of a COPY.
  *
  * @example Giving up after five seconds
- * ```ts ignore
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * declare const db: Client;
+ * declare function rows(): AsyncIterable<string>;
  * await db.copyFrom("copy t from stdin", rows(), { signal: AbortSignal.timeout(5000) });
  * ```
  */

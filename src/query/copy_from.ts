@@ -174,7 +174,10 @@ class CopyInRequest implements Request {
  * @throws {ConnectionError} if the connection fails.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * import { copyFrom } from "./copy_from.ts";
+ * declare const db: Client;
  * const n = await copyFrom(db.connection, undefined, "copy t from stdin", ["1\ta\n", "2\tb\n"]);
  * ```
  */

@@ -225,7 +225,10 @@ class CopyOutRequest implements Request {
  * `TypeError` for SQL that is not a COPY TO STDOUT, or a {@link ConnectionError}.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Client } from "@pgline/pgline";
+ * import { copyTo } from "./copy_to.ts";
+ * declare const db: Client;
  * const data = copyTo(db.connection, undefined, "copy t to stdout (format csv)");
  * await data.pipeTo((await Deno.create("t.csv")).writable);
  * ```

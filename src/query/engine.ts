@@ -20,7 +20,23 @@ import { SimpleRequest } from "./simple.ts";
 const SYNC: FrontendMessage = { type: "Sync" };
 const FLUSH: FrontendMessage = { type: "Flush" };
 
-/** Options of one query. */
+/**
+ * Options of one query.
+ *
+ * @example Arrays, a time limit and a signal
+ * ```ts
+ * import type { Client, QueryOptions } from "@pgline/pgline";
+ * declare const db: Client;
+ * const controller = new AbortController();
+ * const options: QueryOptions = {
+ *   rowMode: "array",
+ *   queryTimeout: 5_000,
+ *   signal: controller.signal,
+ * };
+ * const { rows } = await db.query<[number, string]>("select 1, 'one'", [], options);
+ * console.log(rows[0]); // [1, "one"]
+ * ```
+ */
 export interface QueryOptions {
   /**
    * Rows as objects keyed by column name, or as arrays in column order.

@@ -22,10 +22,35 @@ import {
 } from "./row_plan.ts";
 import type { PreparedStatement } from "./statement_cache.ts";
 
-/** How rows are returned. */
+/**
+ * How rows are returned.
+ *
+ * @example Rows as arrays
+ * ```ts
+ * import type { Client, RowMode } from "@pgline/pgline";
+ * declare const db: Client;
+ * const rowMode: RowMode = "array";
+ * const { rows } = await db.query<unknown[]>("select 1, 'a'", [], { rowMode });
+ * console.log(rows); // [[1, "a"]]
+ * ```
+ */
 export type RowMode = "object" | "array";
 
-/** The outcome of one statement. */
+/**
+ * The outcome of one statement.
+ *
+ * @example Everything a statement returned
+ * ```ts
+ * import type { Client, QueryResult } from "@pgline/pgline";
+ * declare const db: Client;
+ * const result: QueryResult<{ id: number }> = await db.query<{ id: number }>(
+ *   "insert into items (name) values ($1), ($2) returning id",
+ *   ["a", "b"],
+ * );
+ * console.log(result.command, result.tag, result.rowCount); // INSERT INSERT 0 2 2
+ * console.log(result.rows.map((r) => r.id), result.fields.map((f) => f.name));
+ * ```
+ */
 export interface QueryResult<Row = Record<string, unknown>> {
   /** The command word of the tag: `SELECT`, `INSERT`, `UPDATE`, ... (empty for an empty query). */
   command: string;

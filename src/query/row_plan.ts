@@ -11,7 +11,18 @@ import type { FieldDescription } from "../protocol/messages.ts";
 import type { DataRow } from "../protocol/data_row.ts";
 import { decodeText } from "../protocol/body_reader.ts";
 
-/** Column metadata of a result, as the user sees it. */
+/**
+ * Column metadata of a result, as the user sees it.
+ *
+ * @example Column names and types of a result
+ * ```ts
+ * import type { Client, FieldInfo } from "@pgline/pgline";
+ * declare const db: Client;
+ * const { fields } = await db.query("select 1::int4 as n, 'a'::text as s");
+ * const describe = (f: FieldInfo) => `${f.name} (type ${f.typeOid})`;
+ * console.log(fields.map(describe)); // ["n (type 23)", "s (type 25)"]
+ * ```
+ */
 export interface FieldInfo {
   /** Column name (or `?column?`). */
   readonly name: string;

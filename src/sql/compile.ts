@@ -11,10 +11,37 @@ import {
   type SqlFragmentSource,
 } from "./fragment.ts";
 
-/** Most parameters one statement can have: the Bind message counts them in an Int16 (unsigned). */
+/**
+ * Most parameters one statement can have: the Bind message counts them in an Int16 (unsigned).
+ *
+ * @example Splitting a bulk insert into statements that fit
+ * ```ts
+ * import { compileFragment, insertValues, MAX_PARAMETERS, sql } from "@pgline/pgline";
+ * const rows = Array.from({ length: 50_000 }, (_, i) => ({ id: i, name: `n${i}` }));
+ * const perStatement = Math.floor(MAX_PARAMETERS / 2); // two parameters per row
+ * const statements = [];
+ * for (let i = 0; i < rows.length; i += perStatement) {
+ *   statements.push(
+ *     compileFragment(sql`insert into t ${insertValues(rows.slice(i, i + perStatement))}`),
+ *   );
+ * }
+ * console.assert(statements.length === 2 && statements[0]!.values.length === 65_534);
+ * ```
+ */
 export const MAX_PARAMETERS = 65535;
 
-/** A statement ready for the extended protocol: `$n` placeholders and their values. */
+/**
+ * A statement ready for the extended protocol: `$n` placeholders and their values.
+ *
+ * @example What a fragment compiles to
+ * ```ts
+ * import { type CompiledSql, compileFragment, sql } from "@pgline/pgline";
+ * const compiled: CompiledSql = compileFragment(sql`select * from users where id = ${7}`);
+ * console.assert(
+ *   compiled.text === "select * from users where id = $1" && compiled.values[0] === 7,
+ * );
+ * ```
+ */
 export interface CompiledSql {
   /** SQL text with `$1`, `$2`, ... placeholders. */
   text: string;
@@ -48,7 +75,10 @@ const textCache = new WeakMap<readonly string[], string>();
  * import { compileFragment, sql } from "@pgline/pgline";
  * const sub = sql`select id from orders where total > ${100}`;
  * const q = compileFragment(sql`select * from users where id in (${sub}) and name = ${"ann"}`);
- * console.assert(q.text === "select * from users where id in (select id from orders where total > $1) and name = $2");
+ * console.assert(
+ *   q.text ===
+ *     "select * from users where id in (select id from orders where total > $1) and name = $2",
+ * );
  * console.assert(q.values.length === 2);
  * ```
  */

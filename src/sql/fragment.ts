@@ -31,6 +31,34 @@ export const SQL_FRAGMENT: unique symbol = Symbol.for("pgline.sql.fragment");
 /**
  * Anything that renders as SQL when interpolated into `sql`: a {@linkcode SqlFragment}, a helper's
  * result, or a lazy query object.
+ *
+ * @example An object that renders as SQL
+ * ```ts
+ * import {
+ *   compileFragment,
+ *   sql,
+ *   SQL_FRAGMENT,
+ *   type SqlFragment,
+ *   type SqlFragmentSource,
+ * } from "@pgline/pgline";
+ * class Page implements SqlFragmentSource {
+ *   size: number;
+ *   index: number;
+ *   constructor(size: number, index: number) {
+ *     this.size = size;
+ *     this.index = index;
+ *   }
+ *   [SQL_FRAGMENT](): SqlFragment {
+ *     return sql`limit ${this.size} offset ${this.size * this.index}`;
+ *   }
+ * }
+ * const { text, values } = compileFragment(
+ *   sql`select * from users order by id ${new Page(10, 2)}`,
+ * );
+ * console.assert(
+ *   text === "select * from users order by id limit $1 offset $2" && values[1] === 20,
+ * );
+ * ```
  */
 export interface SqlFragmentSource {
   /**

@@ -220,7 +220,9 @@ export function insertValues(
  * @example Updating a row
  * ```ts
  * import { compileFragment, sql, updateSet } from "@pgline/pgline";
- * const q = compileFragment(sql`update users set ${updateSet({ name: "ann", age: undefined })} where id = ${7}`);
+ * const q = compileFragment(
+ *   sql`update users set ${updateSet({ name: "ann", age: undefined })} where id = ${7}`,
+ * );
  * console.assert(q.text === 'update users set "name" = $1 where id = $2');
  * ```
  */

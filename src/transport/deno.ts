@@ -36,7 +36,7 @@ const COPY_LIMIT = 4 * 1024;
  * @returns A transport; it holds no state, so one may serve any number of connections.
  *
  * @example Connecting to a server and closing the socket
- * ```ts ignore
+ * ```ts
  * import { createDenoTransport } from "./deno.ts";
  * const transport = createDenoTransport();
  * const socket = await transport.connect(

@@ -6,7 +6,18 @@
  * @module
  */
 
-/** Where to connect: a TCP host and port, or a Unix-domain socket path. */
+/**
+ * Where to connect: a TCP host and port, or a Unix-domain socket path.
+ *
+ * @example Where a connection goes
+ * ```ts
+ * import type { TransportTarget } from "@pgline/pgline";
+ * const tcp: TransportTarget = { kind: "tcp", host: "db.internal", port: 5432 };
+ * const unix: TransportTarget = { kind: "unix", path: "/var/run/postgresql/.s.PGSQL.5432" };
+ * const describe = (t: TransportTarget) => (t.kind === "tcp" ? `${t.host}:${t.port}` : t.path);
+ * console.assert(describe(tcp) === "db.internal:5432" && describe(unix).endsWith(".5432"));
+ * ```
+ */
 export type TransportTarget =
   | {
     /** TCP. */
@@ -23,7 +34,26 @@ export type TransportTarget =
     path: string;
   };
 
-/** Socket options applied right after connecting. */
+/**
+ * Socket options applied right after connecting.
+ *
+ * @example Opening a socket directly
+ * ```ts
+ * import type { SocketOptions } from "@pgline/pgline";
+ * import { nodeTransport } from "@pgline/pgline/node";
+ * const options: SocketOptions = {
+ *   noDelay: true,
+ *   keepAlive: { enabled: true, idleSeconds: 60 },
+ *   mayUpgrade: false,
+ *   signal: AbortSignal.timeout(5_000),
+ * };
+ * const socket = await nodeTransport.connect(
+ *   { kind: "tcp", host: "localhost", port: 5432 },
+ *   options,
+ * );
+ * socket.close();
+ * ```
+ */
 export interface SocketOptions {
   /** Disable Nagle's algorithm (TCP only). pgline always sets this. */
   noDelay: boolean;
@@ -38,7 +68,17 @@ export interface SocketOptions {
   mayUpgrade: boolean;
 }
 
-/** How the server's certificate is checked, after libpq's sslmode. */
+/**
+ * How the server's certificate is checked, after libpq's sslmode.
+ *
+ * @example The checks of sslmode=verify-full
+ * ```ts
+ * import type { TlsOptions, TlsVerification } from "@pgline/pgline";
+ * const verify: TlsVerification = "full";
+ * const options: TlsOptions = { verify, hostname: "db.example.com", sni: true, caCerts: "system" };
+ * console.assert(options.verify === "full");
+ * ```
+ */
 export type TlsVerification =
   /** Encrypt only (sslmode prefer/require without a root certificate). */
   | "none"
@@ -47,7 +87,24 @@ export type TlsVerification =
   /** The chain and the host name are checked (verify-full). */
   | "full";
 
-/** Options for a TLS handshake. */
+/**
+ * Options for a TLS handshake.
+ *
+ * @example Upgrading a socket after the server accepted SSLRequest
+ * ```ts
+ * import type { Socket, TlsOptions } from "@pgline/pgline";
+ * declare const socket: Socket;
+ * const options: TlsOptions = {
+ *   verify: "full",
+ *   hostname: "db.example.com",
+ *   sni: true,
+ *   caCerts: "system",
+ *   minVersion: "TLSv1.2",
+ * };
+ * const info = await socket.startTls(options);
+ * console.log(info.protocol);
+ * ```
+ */
 export interface TlsOptions {
   /** Certificate checks. */
   verify: TlsVerification;
@@ -71,7 +128,18 @@ export interface TlsOptions {
   maxVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
 }
 
-/** What a finished handshake tells. */
+/**
+ * What a finished handshake tells.
+ *
+ * @example Reporting how a connection is protected
+ * ```ts
+ * import type { Client, TlsInfo } from "@pgline/pgline";
+ * declare const db: Client;
+ * const tls: TlsInfo | undefined = db.tls;
+ * if (tls === undefined) console.warn("not encrypted");
+ * else console.log(`${tls.protocol}, channel binding: ${db.authentication.channelBound}`);
+ * ```
+ */
 export interface TlsInfo {
   /** The server's certificate in DER, when the transport can expose it (for channel binding). */
   peerCertificate?: Uint8Array;
@@ -81,7 +149,29 @@ export interface TlsInfo {
   protocol?: string;
 }
 
-/** An open byte stream to a server. */
+/**
+ * An open byte stream to a server.
+ *
+ * @example A socket that counts the bytes it moves
+ * ```ts
+ * import type { Socket } from "@pgline/pgline";
+ * function counting(socket: Socket, stats: { read: number; written: number }): Socket {
+ *   return {
+ *     async read() {
+ *       const chunk = await socket.read();
+ *       if (chunk !== null) stats.read += chunk.length;
+ *       return chunk;
+ *     },
+ *     write(bytes) {
+ *       stats.written += bytes.length;
+ *       return socket.write(bytes);
+ *     },
+ *     startTls: (options) => socket.startTls(options),
+ *     close: () => socket.close(),
+ *   };
+ * }
+ * ```
+ */
 export interface Socket {
   /**
    * Reads the next chunk of bytes; null at end of stream. The returned chunk belongs to the caller
@@ -103,7 +193,17 @@ export interface Socket {
   close(): void;
 }
 
-/** Optional abilities of a transport, so the connection layer can refuse what cannot be done. */
+/**
+ * Optional abilities of a transport, so the connection layer can refuse what cannot be done.
+ *
+ * @example Checking for channel binding support
+ * ```ts
+ * import type { TransportCapabilities } from "@pgline/pgline";
+ * import { nodeTransport } from "@pgline/pgline/node";
+ * const can: TransportCapabilities = nodeTransport.capabilities;
+ * if (!can.peerCertificate) console.warn("SCRAM-SHA-256-PLUS is unavailable");
+ * ```
+ */
 export interface TransportCapabilities {
   /** Can connect to Unix-domain sockets. */
   unixSockets: boolean;
@@ -117,7 +217,26 @@ export interface TransportCapabilities {
   directTls: boolean;
 }
 
-/** A way of opening sockets on some runtime. */
+/**
+ * A way of opening sockets on some runtime.
+ *
+ * @example A transport that logs where it connects
+ * ```ts
+ * import { connect, type Transport } from "@pgline/pgline";
+ * import { nodeTransport } from "@pgline/pgline/node";
+ * const logging: Transport = {
+ *   capabilities: nodeTransport.capabilities,
+ *   connect(target, options) {
+ *     console.log(
+ *       "connecting to",
+ *       target.kind === "tcp" ? `${target.host}:${target.port}` : target.path,
+ *     );
+ *     return nodeTransport.connect(target, options);
+ *   },
+ * };
+ * await using db = await connect("postgres://app@localhost/app", { transport: logging });
+ * ```
+ */
 export interface Transport {
   /** What this transport can do. */
   readonly capabilities: TransportCapabilities;

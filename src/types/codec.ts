@@ -57,13 +57,46 @@ export interface Codec {
   serializeBinary?(value: unknown): Uint8Array;
 }
 
-/** Looks codecs up by OID; what composite and array codecs use to find their element codecs. */
+/**
+ * Looks codecs up by OID; what composite and array codecs use to find their element codecs.
+ *
+ * @example Finding a codec by OID
+ * ```ts
+ * import { type CodecLookup, TypeRegistry } from "@pgline/pgline";
+ * const registry = new TypeRegistry([]);
+ * registry.register({
+ *   name: "int4",
+ *   oid: 23,
+ *   arrayOid: 1007,
+ *   preferBinary: false,
+ *   parseText: Number,
+ *   serializeText: String,
+ * });
+ * const lookup: CodecLookup = registry;
+ * console.assert(lookup.byOid(23)?.name === "int4" && lookup.byOid(1007)?.name === "_int4");
+ * ```
+ */
 export interface CodecLookup {
   /** The codec for `oid`, or undefined when the type is unknown (read it as text). */
   byOid(oid: number): Codec | undefined;
 }
 
-/** How values of types with more than one sensible JavaScript form are returned. */
+/**
+ * How values of types with more than one sensible JavaScript form are returned.
+ *
+ * @example Numbers for int8 and numeric, lossless dates
+ * ```ts
+ * import type { ConnectClientOptions, TypeOptions } from "@pgline/pgline";
+ * const types: TypeOptions = {
+ *   int8: "number",
+ *   numeric: "number",
+ *   dates: "lossless",
+ *   parseJson: false,
+ * };
+ * const options: ConnectClientOptions = { types };
+ * console.assert(options.types?.dates === "lossless");
+ * ```
+ */
 export interface TypeOptions {
   /**
    * `int8` (and `int8` arrays, ranges): `"bigint"` (exact), `"string"` (exact), or `"number"`
@@ -95,7 +128,17 @@ export interface TypeOptions {
   parseJson?: boolean;
 }
 
-/** A `timestamp`/`timestamptz` kept exactly: microseconds since 1970-01-01 00:00:00 UTC. */
+/**
+ * A `timestamp`/`timestamptz` kept exactly: microseconds since 1970-01-01 00:00:00 UTC.
+ *
+ * @example A timestamp with its microseconds
+ * ```ts
+ * import { formatPgTimestamp, type PgTimestamp, pgTimestampToDate } from "@pgline/pgline";
+ * const t: PgTimestamp = { kind: "timestamp", microseconds: 1_700_000_000_123_456n, infinity: 0 };
+ * console.assert(formatPgTimestamp(t) === "2023-11-14 22:13:20.123456");
+ * console.assert((pgTimestampToDate(t) as Date).getTime() === 1_700_000_000_123);
+ * ```
+ */
 export interface PgTimestamp {
   /** Discriminator. */
   readonly kind: "timestamp";
@@ -105,7 +148,16 @@ export interface PgTimestamp {
   readonly infinity: -1 | 0 | 1;
 }
 
-/** A `date` kept exactly: days since 1970-01-01. */
+/**
+ * A `date` kept exactly: days since 1970-01-01.
+ *
+ * @example A date as a day number
+ * ```ts
+ * import { formatPgDate, type PgDate } from "@pgline/pgline";
+ * const d: PgDate = { kind: "date", days: 19_723, infinity: 0 };
+ * console.assert(formatPgDate(d) === "2024-01-01");
+ * ```
+ */
 export interface PgDate {
   /** Discriminator. */
   readonly kind: "date";
@@ -115,7 +167,16 @@ export interface PgDate {
   readonly infinity: -1 | 0 | 1;
 }
 
-/** An `interval`, exactly as PostgreSQL stores it. */
+/**
+ * An `interval`, exactly as PostgreSQL stores it.
+ *
+ * @example An interval's three parts
+ * ```ts
+ * import { formatPgInterval, type PgInterval } from "@pgline/pgline";
+ * const i: PgInterval = { kind: "interval", months: 1, days: 2, microseconds: 3_600_000_000n };
+ * console.assert(formatPgInterval(i) === "+1 mons +2 days +01:00:00");
+ * ```
+ */
 export interface PgInterval {
   /** Discriminator. */
   readonly kind: "interval";
@@ -127,7 +188,27 @@ export interface PgInterval {
   readonly microseconds: bigint;
 }
 
-/** A range value (`int4range`, `tstzrange`, ...). Bounds are `null` when unbounded. */
+/**
+ * A range value (`int4range`, `tstzrange`, ...). Bounds are `null` when unbounded.
+ *
+ * @example Testing whether a range contains a value
+ * ```ts
+ * import type { PgRange } from "@pgline/pgline";
+ * const r: PgRange<number> = {
+ *   kind: "range",
+ *   empty: false,
+ *   lower: 1,
+ *   upper: 10,
+ *   lowerInclusive: true,
+ *   upperInclusive: false,
+ * }; // [1,10)
+ * const contains = (range: PgRange<number>, n: number): boolean =>
+ *   !range.empty &&
+ *   (range.lower === null || (range.lowerInclusive ? n >= range.lower : n > range.lower)) &&
+ *   (range.upper === null || (range.upperInclusive ? n <= range.upper : n < range.upper));
+ * console.assert(contains(r, 1) && !contains(r, 10));
+ * ```
+ */
 export interface PgRange<T = unknown> {
   /** Discriminator. */
   readonly kind: "range";

@@ -250,7 +250,7 @@ function serializeDate(value: unknown): string {
  *
  * @example Reading timestamptz text and binary
  * ```ts
- * import { dateTimeCodecs } from "@pgline/pgline";
+ * import { dateTimeCodecs } from "./datetime.ts";
  * const tz = dateTimeCodecs({}).find((c) => c.name === "timestamptz")!;
  * const a = tz.parseText("2000-01-01 05:30:00+05:30") as Date;
  * const b = tz.parseBinary!(new Uint8Array(8)) as Date;

@@ -358,7 +358,12 @@ function checkInterval(value: unknown): PgInterval {
  * @example Writing an interval
  * ```ts
  * import { formatPgInterval } from "@pgline/pgline";
- * const text = formatPgInterval({ kind: "interval", months: 14, days: -3, microseconds: 1500000n });
+ * const text = formatPgInterval({
+ *   kind: "interval",
+ *   months: 14,
+ *   days: -3,
+ *   microseconds: 1500000n,
+ * });
  * console.assert(text === "+14 mons -3 days +00:00:01.5");
  * ```
  */

@@ -135,7 +135,7 @@ const inferredRange: Codec = Object.freeze(rangeCodec(inferred, 0, 0, "range"));
  * const none = { byOid: () => undefined };
  * console.assert(serializeParam(-0, 0, none).value === "-0");
  * console.assert(serializeParam([1, null, "a b"], 0, none).value === '{1,NULL,"a b"}');
- * console.assert(serializeParam(new Date(0), 0, none).value === "1970-01-01 00:00:00.000000+00");
+ * console.assert(serializeParam(new Date(0), 0, none).value === "1970-01-01 00:00:00+00");
  * ```
  */
 export function serializeParam(

@@ -75,7 +75,7 @@ function enumCodec(oid: number, name: string, arrayOid: number): Codec {
  *
  * @example Arrays and ranges come for free
  * ```ts
- * import { TypeRegistry } from "./registry.ts";
+ * import { TypeRegistry } from "@pgline/pgline";
  * const int4 = {
  *   name: "int4",
  *   oid: 23,
@@ -191,7 +191,7 @@ export class TypeRegistry implements CodecLookup {
    *
    * @example
    * ```ts
-   * import { TypeRegistry } from "./registry.ts";
+   * import { TypeRegistry } from "@pgline/pgline";
    * const sql = new TypeRegistry([]).introspectionQuery(["mood", 16_384]);
    * console.assert(sql.includes("E'mood'"));
    * ```
@@ -213,14 +213,16 @@ export class TypeRegistry implements CodecLookup {
    *
    * @example
    * ```ts
-   * import { TypeRegistry } from "./registry.ts";
+   * import { TypeRegistry } from "@pgline/pgline";
    * const types = new TypeRegistry([]);
    * // oid, schema, name, typtype, delimiter, typarray, element, base, subtype, range, names, types
    * types.applyIntrospection([
    *   ["16390", "public", "mood", "e", ",", "16389", "0", "0", null, null, null, null],
    *   ["16389", "public", "_mood", "b", ",", "0", "16390", "0", null, null, null, null],
    * ]);
-   * console.assert(JSON.stringify(types.byName("_mood")?.parseText("{ok,sad}")) === '["ok","sad"]');
+   * console.assert(
+   *   JSON.stringify(types.byName("_mood")?.parseText("{ok,sad}")) === '["ok","sad"]',
+   * );
    * ```
    */
   applyIntrospection(rows: readonly (readonly (string | null)[])[]): Codec[] {

@@ -151,7 +151,28 @@ function macCodec(name: "macaddr" | "macaddr8", size: number): Codec {
  * ```ts
  * import { networkCodecs } from "./text_network.ts";
  * const inet = networkCodecs()[0]!;
- * const bytes = new Uint8Array([3, 128, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 1, 2, 3, 4]);
+ * const bytes = new Uint8Array([
+ *   3,
+ *   128,
+ *   0,
+ *   16,
+ *   0,
+ *   0,
+ *   0,
+ *   0,
+ *   0,
+ *   0,
+ *   0,
+ *   0,
+ *   0,
+ *   0,
+ *   0xff,
+ *   0xff,
+ *   1,
+ *   2,
+ *   3,
+ *   4,
+ * ]);
  * console.assert(inet.parseBinary!(bytes) === "::ffff:1.2.3.4");
  * ```
  */

@@ -15,7 +15,7 @@ import * as nodeAssert from "node:assert/strict";
  *
  * @example
  * ```ts
- * import { assert } from "./testdata/assert.ts";
+ * import { assert } from "./assert.ts";
  * assert(1 + 1 === 2);
  * ```
  */
@@ -31,7 +31,7 @@ export function assert(value: unknown, message?: string): asserts value {
  *
  * @example
  * ```ts
- * import { assertEquals } from "./testdata/assert.ts";
+ * import { assertEquals } from "./assert.ts";
  * assertEquals({ a: 1 }, { a: 1 });
  * ```
  */
@@ -49,7 +49,7 @@ export function assertEquals<T>(actual: unknown, expected: T): void {
  *
  * @example
  * ```ts
- * import { assertThrows } from "./testdata/assert.ts";
+ * import { assertThrows } from "./assert.ts";
  * assertThrows(() => { throw new RangeError("bad port"); }, RangeError, "port");
  * ```
  */
@@ -78,7 +78,7 @@ export function assertThrows(
  *
  * @example
  * ```ts
- * import { assertRejects } from "./testdata/assert.ts";
+ * import { assertRejects } from "./assert.ts";
  * await assertRejects(Promise.reject(new TypeError("x")), TypeError, "x");
  * ```
  */
