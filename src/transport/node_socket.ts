@@ -120,6 +120,10 @@ export class NodeSocket implements Socket {
   #paused = false;
   #upgraded = false;
   #detach: () => void = ignore;
+  /** Writes waiting for the stream to drain. */
+  #blocked: ((error?: Error) => void)[] = [];
+  /** The stream whose `drain` and `close` are being watched for {@linkcode NodeSocket.#blocked}. */
+  #watching: Stream | undefined;
 
   constructor(raw: net.Socket, label: string) {
     this.#raw = raw;
@@ -145,15 +149,11 @@ export class NodeSocket implements Socket {
       const settle = (error?: Error): void => {
         if (settled) return;
         settled = true;
-        stream.off("drain", onDrain);
-        stream.off("close", onClose);
         if (error === undefined) resolve();
         else {reject(
             new Error(`Cannot write to ${this.#label}: ${error.message}`, { cause: error }),
           );}
       };
-      const onDrain = (): void => settle();
-      const onClose = (): void => settle(new Error("the connection was closed"));
       // The stream keeps a reference to what it was given until it is sent; copy so that the
       // caller may reuse its buffer as soon as this promise resolves.
       const accepted = stream.write(bytes.slice(), (error?: Error | null) => {
@@ -162,10 +162,31 @@ export class NodeSocket implements Socket {
       if (accepted) {
         settle();
       } else {
-        stream.on("drain", onDrain);
-        stream.on("close", onClose);
+        this.#blocked.push(settle);
+        this.#watch(stream);
       }
     });
+  }
+
+  /**
+   * Settles the writes waiting for room on `stream` at its next `drain` (or fails them at
+   * `close`), with one pair of listeners however many writes wait.
+   */
+  #watch(stream: Stream): void {
+    if (this.#watching === stream) return;
+    this.#watching = stream;
+    const release = (error?: Error): void => {
+      stream.off("drain", onDrain);
+      stream.off("close", onClose);
+      if (this.#watching === stream) this.#watching = undefined;
+      const blocked = this.#blocked;
+      this.#blocked = [];
+      for (const settle of blocked) settle(error);
+    };
+    const onDrain = (): void => release();
+    const onClose = (): void => release(new Error("the connection was closed"));
+    stream.on("drain", onDrain);
+    stream.on("close", onClose);
   }
 
   startTls(options: TlsOptions): Promise<TlsInfo> {
