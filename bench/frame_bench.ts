@@ -2,23 +2,30 @@
  * Frame-parsing throughput: pgline's BackendStreamReader against node-postgres's parser
  * (`pg-protocol`) and a bare copy of the same chunks, in one run, on one realistic server stream.
  *
- * Run: `deno task bench` (or `deno run -A bench/frame_bench.ts [--mb 50] [--runs 7]`).
+ * Runtime-neutral: runs on Deno, Node and Bun. Alone it prints a table for the runtime it runs
+ * on; `bench/all_runtimes.ts` runs it on each runtime with `--json` and prints one table.
+ *
+ * Run: `deno task bench` (or `deno run -A bench/frame_bench.ts [--mb 50] [--runs 7] [--quick]`;
+ * on Node and Bun pg-protocol loads from `PGLINE_BENCH_PACKAGES`, see `bench/peers.ts`).
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
-// Bench only: never a dependency of the library.
-import { Parser } from "npm:pg-protocol@1.16.1/dist/parser.js";
+import process from "node:process";
 import { BackendStreamReader, DataRow } from "../src/protocol/mod.ts";
 import { BACKEND_TAGS } from "../src/protocol/backend.ts";
 import { prng } from "../src/testdata/prng.ts";
+import { emitResult, numberOption, parseArgs, runtimeInfo, type Skipped } from "./common.ts";
+import { loadPgProtocolParser, PG_PROTOCOL_VERSION } from "./peers.ts";
+import { type FrameReport, frameTable } from "./report.ts";
 
-const args = new Map<string, string>();
-for (let i = 0; i < Deno.args.length; i += 2) args.set(Deno.args[i]!, Deno.args[i + 1] ?? "");
-const TARGET_MB = Number(args.get("--mb") ?? 50);
-const RUNS = Number(args.get("--runs") ?? 7);
+const args = parseArgs();
+const quick = args.has("--quick");
+const TARGET_MB = numberOption(args, "--mb", quick ? 5 : 50);
+const RUNS = numberOption(args, "--runs", quick ? 3 : 7);
 const CHUNK = 64 * 1024;
+const BASELINE = `pg-protocol ${PG_PROTOCOL_VERSION} (node-postgres) parser`;
 
 /**
  * A server stream like `select id, name, email, created_at, note from t`: RowDescription, 1000
@@ -110,6 +117,14 @@ const nodeChunks = chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteL
 
 type Case = { name: string; run: () => number };
 
+const skipped: Skipped[] = [];
+let Parser: Awaited<ReturnType<typeof loadPgProtocolParser>> | undefined;
+try {
+  Parser = await loadPgProtocolParser();
+} catch (error) {
+  skipped.push({ name: BASELINE, reason: (error as Error).message });
+}
+
 const cases: Case[] = [
   {
     name: "bare copy of the chunks (memory ceiling)",
@@ -150,10 +165,13 @@ const cases: Case[] = [
       return n;
     },
   },
-  {
-    name: "pg-protocol (node-postgres) parser",
+];
+if (Parser !== undefined) {
+  const PgParser = Parser;
+  cases.push({
+    name: BASELINE,
     run: () => {
-      const parser = new Parser();
+      const parser = new PgParser();
       let n = 0;
       const count = () => {
         n++;
@@ -161,14 +179,20 @@ const cases: Case[] = [
       for (const c of nodeChunks) parser.parse(c, count);
       return n;
     },
-  },
-];
+  });
+}
 
-const results = new Map<string, number>();
-console.log(
-  `Frame parsing: ${(stream.length / 1048576).toFixed(1)} MiB, ${MESSAGES} messages, ` +
-    `${chunks.length} chunks of 64 KiB; best of ${RUNS} runs; ${navigator.userAgent}`,
-);
+const report: FrameReport = {
+  runtime: runtimeInfo(),
+  streamBytes: stream.length,
+  messages: MESSAGES,
+  chunks: chunks.length,
+  chunkBytes: CHUNK,
+  runs: RUNS,
+  baseline: BASELINE,
+  cases: [],
+  skipped,
+};
 for (const c of cases) {
   let best = Infinity;
   for (let i = 0; i < RUNS; i++) {
@@ -178,16 +202,11 @@ for (const c of cases) {
     if (n !== MESSAGES) throw new Error(`${c.name} counted ${n} messages, expected ${MESSAGES}`);
     best = Math.min(best, ms);
   }
-  results.set(c.name, best);
+  report.cases.push({ name: c.name, bestMs: best });
 }
-const baseline = results.get("pg-protocol (node-postgres) parser")!;
-console.log(
-  "| case | MB/s | messages/s | vs pg-protocol |\n|---|---:|---:|---:|",
-);
-for (const [name, ms] of results) {
-  const mbs = stream.length / 1e6 / (ms / 1000);
-  const mps = MESSAGES / (ms / 1000);
-  console.log(
-    `| ${name} | ${mbs.toFixed(0)} | ${(mps / 1e6).toFixed(2)}M | ${(baseline / ms).toFixed(2)}x |`,
-  );
+if (args.has("--json")) {
+  emitResult(report);
+} else {
+  console.log(frameTable([report]));
+  if (skipped.length > 0) process.exitCode = 1;
 }
