@@ -1,8 +1,9 @@
+import { test } from "../tests/harness/test.ts";
 import { assert, assertEquals, assertRejects } from "./config/testdata/assert.ts";
 import { host, resolve, SECRET } from "./config/testdata/resolve_helpers.ts";
 import { DEFAULT_SOCKET_DIR, resolveConfig, staticConfigHost } from "./config.ts";
 
-Deno.test("defaults: libpq's defaults with no configuration at all", async () => {
+test("defaults: libpq's defaults with no configuration at all", async () => {
   const c = await resolve();
   assertEquals(c.hosts, [{ host: "localhost", port: 5432, type: "tcp" }]);
   assertEquals(c.user, "osuser");
@@ -26,7 +27,7 @@ Deno.test("defaults: libpq's defaults with no configuration at all", async () =>
   assertEquals(c.startupParams, {});
 });
 
-Deno.test("defaults: Unix socket in the default directory when the host supports sockets", async () => {
+test("defaults: Unix socket in the default directory when the host supports sockets", async () => {
   const c = await resolve(undefined, undefined, host({}, {}, true));
   assertEquals(c.hosts, [{
     host: DEFAULT_SOCKET_DIR,
@@ -42,11 +43,11 @@ Deno.test("defaults: Unix socket in the default directory when the host supports
   assertEquals(d.hosts[0]?.socketPath, "/var/run/postgresql/.s.PGSQL.5433");
 });
 
-Deno.test("defaults: no user name anywhere is a TypeError", async () => {
+test("defaults: no user name anywhere is a TypeError", async () => {
   await assertRejects(resolveConfig("", undefined, staticConfigHost({})), TypeError, "user name");
 });
 
-Deno.test("hosts: socket directories, abstract sockets and TCP hosts mix", async () => {
+test("hosts: socket directories, abstract sockets and TCP hosts mix", async () => {
   const c = await resolve("host=/var/run/postgresql,@abstract,db port=5433");
   assertEquals(c.hosts, [
     {
@@ -60,7 +61,7 @@ Deno.test("hosts: socket directories, abstract sockets and TCP hosts mix", async
   ]);
 });
 
-Deno.test("hosts: URI with IPv6, several hosts and per-host ports", async () => {
+test("hosts: URI with IPv6, several hosts and per-host ports", async () => {
   const c = await resolve("postgresql://a:1,[::1]:2,b/db");
   assertEquals(c.hosts, [
     { host: "a", port: 1, type: "tcp" },
@@ -69,36 +70,36 @@ Deno.test("hosts: URI with IPv6, several hosts and per-host ports", async () => 
   ]);
 });
 
-Deno.test("hosts: a multi-host URI without ports still sets port, masking PGPORT (libpq)", async () => {
+test("hosts: a multi-host URI without ports still sets port, masking PGPORT (libpq)", async () => {
   const c = await resolve("postgres://a,b/db", undefined, host({ PGPORT: "6000" }));
   assertEquals(c.hosts.map((h) => h.port), [5432, 5432]);
   const single = await resolve("postgres://a/db", undefined, host({ PGPORT: "6000" }));
   assertEquals(single.hosts[0]?.port, 6000);
 });
 
-Deno.test("hosts: one port applies to every host", async () => {
+test("hosts: one port applies to every host", async () => {
   const c = await resolve("host=a,b,c port=6000");
   assertEquals(c.hosts.map((h) => h.port), [6000, 6000, 6000]);
 });
 
-Deno.test("hosts: a port count that matches neither 1 nor the host count is an error", async () => {
+test("hosts: a port count that matches neither 1 nor the host count is an error", async () => {
   await assertRejects(resolve("host=a,b,c port=1,2"), RangeError, "2 port numbers to 3 hosts");
   await assertRejects(resolve("host=a port=1,2"), RangeError, "2 port numbers to 1 hosts");
 });
 
-Deno.test("hosts: empty list elements take the default host and port", async () => {
+test("hosts: empty list elements take the default host and port", async () => {
   const c = await resolve("host=a,,b port=1,,3");
   assertEquals(c.hosts.map((h) => [h.host, h.port]), [["a", 1], ["localhost", 5432], ["b", 3]]);
 });
 
-Deno.test("hosts: invalid ports name the keyword and source", async () => {
+test("hosts: invalid ports name the keyword and source", async () => {
   await assertRejects(resolve("port=0"), RangeError, '"port"');
   await assertRejects(resolve("port=65536"), RangeError, "65536");
   await assertRejects(resolve("port=54x"), RangeError, "54x");
   await assertRejects(resolve(undefined, undefined, host({ PGPORT: "x" })), RangeError, "PGPORT");
 });
 
-Deno.test("hosts: hostaddr pairs with host names and makes the entry TCP", async () => {
+test("hosts: hostaddr pairs with host names and makes the entry TCP", async () => {
   const c = await resolve("host=db.example,/tmp hostaddr=10.0.0.1,::1");
   assertEquals(c.hosts, [
     { host: "db.example", hostaddr: "10.0.0.1", port: 5432, type: "tcp" },
@@ -108,25 +109,25 @@ Deno.test("hosts: hostaddr pairs with host names and makes the entry TCP", async
   assertEquals(only.hosts, [{ host: "127.0.0.1", hostaddr: "127.0.0.1", port: 5432, type: "tcp" }]);
 });
 
-Deno.test("hosts: hostaddr count mismatch and non-numeric hostaddr are errors", async () => {
+test("hosts: hostaddr count mismatch and non-numeric hostaddr are errors", async () => {
   await assertRejects(resolve("host=a,b hostaddr=10.0.0.1"), RangeError, "2 host names to 1");
   await assertRejects(resolve("hostaddr=db.example"), RangeError, '"hostaddr"');
   await assertRejects(resolve("hostaddr=300.1.1.1"), RangeError, "300.1.1.1");
 });
 
-Deno.test("precedence: options > config > environment > defaults", async () => {
+test("precedence: options > config > environment > defaults", async () => {
   const h = host({ PGHOST: "envhost", PGPORT: "1111", PGDATABASE: "envdb", PGUSER: "envuser" });
   const c = await resolve("host=confhost port=2222", { port: 3333 }, h);
   assertEquals(c.hosts, [{ host: "confhost", port: 3333, type: "tcp" }]);
   assertEquals([c.database, c.user], ["envdb", "envuser"]);
 });
 
-Deno.test("precedence: an explicit empty value still masks the environment (libpq)", async () => {
+test("precedence: an explicit empty value still masks the environment (libpq)", async () => {
   const c = await resolve("host=''", undefined, host({ PGHOST: "envhost" }));
   assertEquals(c.hosts[0]?.host, "localhost");
 });
 
-Deno.test("precedence: service file beats environment, connection string beats service", async () => {
+test("precedence: service file beats environment, connection string beats service", async () => {
   const h = host({ PGSERVICE: "svc", PGHOST: "envhost", PGPORT: "1111", PGUSER: "envuser" }, {
     "/home/osuser/.pg_service.conf": "[svc]\nhost=svchost\nport=2222\ndbname=svcdb\n",
   });
@@ -135,7 +136,7 @@ Deno.test("precedence: service file beats environment, connection string beats s
   assertEquals([c.database, c.user, c.service], ["svcdb", "envuser", "svc"]);
 });
 
-Deno.test("service: service= in the connection string overrides PGSERVICE", async () => {
+test("service: service= in the connection string overrides PGSERVICE", async () => {
   const h = host({ PGSERVICE: "a" }, {
     "/home/osuser/.pg_service.conf": "[a]\nport=1\n[b]\nport=2\n",
   });
@@ -143,7 +144,7 @@ Deno.test("service: service= in the connection string overrides PGSERVICE", asyn
   assertEquals((await resolve({ service: "a" }, undefined, h)).hosts[0]?.port, 1);
 });
 
-Deno.test("service: errors from service values name the file", async () => {
+test("service: errors from service values name the file", async () => {
   const h = host({}, { "/svc.conf": "[s]\nsslmode=sometimes\n" });
   await assertRejects(
     resolve("service=s servicefile=/svc.conf", undefined, h),
@@ -153,7 +154,7 @@ Deno.test("service: errors from service values name the file", async () => {
   await assertRejects(resolve("service=nope", undefined, h), RangeError, '"nope" not found');
 });
 
-Deno.test("environment: every documented PG* variable maps to its keyword", async () => {
+test("environment: every documented PG* variable maps to its keyword", async () => {
   const c = await resolve(
     undefined,
     undefined,
@@ -219,7 +220,7 @@ Deno.test("environment: every documented PG* variable maps to its keyword", asyn
   assertEquals(c.startupParams, { timezone: "UTC", datestyle: "ISO, MDY" });
 });
 
-Deno.test("environment: invalid values name the variable", async () => {
+test("environment: invalid values name the variable", async () => {
   await assertRejects(
     resolve(undefined, undefined, host({ PGSSLMODE: "on" })),
     RangeError,
@@ -227,7 +228,7 @@ Deno.test("environment: invalid values name the variable", async () => {
   );
 });
 
-Deno.test("sslmode: PGREQUIRESSL=1 means require when sslmode is unset", async () => {
+test("sslmode: PGREQUIRESSL=1 means require when sslmode is unset", async () => {
   assertEquals(
     (await resolve(undefined, undefined, host({ PGREQUIRESSL: "1" }))).sslMode,
     "require",
@@ -240,12 +241,12 @@ Deno.test("sslmode: PGREQUIRESSL=1 means require when sslmode is unset", async (
   assertEquals((await resolve(undefined, undefined, both)).sslMode, "allow");
 });
 
-Deno.test("sslrootcert=system: sslmode defaults to verify-full", async () => {
+test("sslrootcert=system: sslmode defaults to verify-full", async () => {
   assertEquals((await resolve("sslrootcert=system")).sslMode, "verify-full");
   assertEquals((await resolve("sslrootcert=system sslmode=verify-full")).sslMode, "verify-full");
 });
 
-Deno.test("sslrootcert=system: any weaker explicit sslmode is an error", async () => {
+test("sslrootcert=system: any weaker explicit sslmode is an error", async () => {
   for (const mode of ["disable", "allow", "prefer", "require", "verify-ca"]) {
     await assertRejects(resolve(`sslrootcert=system sslmode=${mode}`), RangeError, `"${mode}"`);
   }
@@ -263,7 +264,7 @@ Deno.test("sslrootcert=system: any weaker explicit sslmode is an error", async (
   assertEquals((await resolve("sslrootcert=./system sslmode=require")).sslRootCert, "./system");
 });
 
-Deno.test("sslnegotiation=direct requires require, verify-ca or verify-full", async () => {
+test("sslnegotiation=direct requires require, verify-ca or verify-full", async () => {
   for (const mode of ["require", "verify-ca", "verify-full"]) {
     assertEquals((await resolve(`sslnegotiation=direct sslmode=${mode}`)).sslNegotiation, "direct");
   }
@@ -274,7 +275,7 @@ Deno.test("sslnegotiation=direct requires require, verify-ca or verify-full", as
   await assertRejects(resolve("sslnegotiation=requiredirect"), RangeError, "sslnegotiation");
 });
 
-Deno.test("connect_timeout: seconds in strings, < 2 raised to 2, <= 0 waits forever", async () => {
+test("connect_timeout: seconds in strings, < 2 raised to 2, <= 0 waits forever", async () => {
   assertEquals((await resolve("connect_timeout=10")).connectTimeout, 10_000);
   assertEquals((await resolve("connect_timeout=1")).connectTimeout, 2_000);
   assertEquals((await resolve("connect_timeout=0")).connectTimeout, undefined);
@@ -284,7 +285,7 @@ Deno.test("connect_timeout: seconds in strings, < 2 raised to 2, <= 0 waits fore
   await assertRejects(resolve("connect_timeout=''"), RangeError, "connect_timeout");
 });
 
-Deno.test("connect_timeout: milliseconds in option objects, overriding the string", async () => {
+test("connect_timeout: milliseconds in option objects, overriding the string", async () => {
   assertEquals(
     (await resolve("connect_timeout=10", { connectTimeout: 1500 })).connectTimeout,
     1500,
@@ -294,7 +295,7 @@ Deno.test("connect_timeout: milliseconds in option objects, overriding the strin
   await assertRejects(resolve({ connectTimeout: Infinity }), RangeError, "connectTimeout");
 });
 
-Deno.test("require_auth: parsed, with the source in errors", async () => {
+test("require_auth: parsed, with the source in errors", async () => {
   const c = await resolve("require_auth=!password,!md5");
   assert(c.requireAuth!.negated);
   assert(!c.requireAuth!.allowed.has("md5"));
@@ -307,7 +308,7 @@ Deno.test("require_auth: parsed, with the source in errors", async () => {
   await assertRejects(resolve("require_auth=md5,!password"), RangeError, "mixed");
 });
 
-Deno.test("protocol versions: latest, defaults and range", async () => {
+test("protocol versions: latest, defaults and range", async () => {
   assertEquals((await resolve("max_protocol_version=latest")).maxProtocolVersion, "3.2");
   assertEquals((await resolve("min_protocol_version=latest")).maxProtocolVersion, "3.2");
   await assertRejects(resolve("max_protocol_version=3.1"), RangeError, "3.1");
@@ -324,7 +325,7 @@ Deno.test("protocol versions: latest, defaults and range", async () => {
   assertEquals((await resolve("ssl_min_protocol_version=''")).sslMinProtocolVersion, undefined);
 });
 
-Deno.test("keepalives and timeouts: integers, negatives clamp to zero", async () => {
+test("keepalives and timeouts: integers, negatives clamp to zero", async () => {
   const c = await resolve(
     "keepalives=0 keepalives_idle=30 keepalives_interval=-1 keepalives_count=5 tcp_user_timeout=9000",
   );
@@ -335,7 +336,7 @@ Deno.test("keepalives and timeouts: integers, negatives clamp to zero", async ()
   await assertRejects(resolve("keepalives=yes"), RangeError, "keepalives");
 });
 
-Deno.test("replication, client_encoding=auto, application name fallback", async () => {
+test("replication, client_encoding=auto, application name fallback", async () => {
   assertEquals((await resolve("replication=database")).replication, "database");
   assertEquals((await resolve("replication=on")).replication, true);
   assertEquals((await resolve({ replication: false })).replication, false);
@@ -348,7 +349,7 @@ Deno.test("replication, client_encoding=auto, application name fallback", async 
   );
 });
 
-Deno.test("enums: every enumerated keyword rejects unknown values, naming the key", async () => {
+test("enums: every enumerated keyword rejects unknown values, naming the key", async () => {
   for (
     const key of [
       "sslmode",

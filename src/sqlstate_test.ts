@@ -1,8 +1,13 @@
+import { runtime, test } from "../tests/harness/test.ts";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import assert from "node:assert/strict";
 import { SQLSTATE, sqlStateClass, sqlStateName } from "./sqlstate.ts";
 import { generateSqlStateModule, nameCodes, parseErrcodes } from "../tools/gen_sqlstate.ts";
 
-Deno.test("known codes have their PostgreSQL names and classes", () => {
+test("known codes have their PostgreSQL names and classes", () => {
   const known = [
     ["UNIQUE_VIOLATION", "23505", "Integrity Constraint Violation"],
     ["SERIALIZATION_FAILURE", "40001", "Transaction Rollback"],
@@ -22,7 +27,7 @@ Deno.test("known codes have their PostgreSQL names and classes", () => {
   }
 });
 
-Deno.test("a condition name shared by several codes names none of them; macros do", () => {
+test("a condition name shared by several codes names none of them; macros do", () => {
   assert.equal(SQLSTATE.NULL_VALUE_NOT_ALLOWED, "22004");
   assert.equal(SQLSTATE.E_R_I_E_NULL_VALUE_NOT_ALLOWED, "39004");
   assert.equal(SQLSTATE.STRING_DATA_RIGHT_TRUNCATION, "22001");
@@ -32,12 +37,12 @@ Deno.test("a condition name shared by several codes names none of them; macros d
   assert.ok(!Object.hasOwn(SQLSTATE, "MODIFYING_SQL_DATA_NOT_PERMITTED"));
 });
 
-Deno.test("a code removed in PostgreSQL 17 is still known for older servers", () => {
+test("a code removed in PostgreSQL 17 is still known for older servers", () => {
   assert.equal(SQLSTATE.SNAPSHOT_TOO_OLD, "72000");
   assert.equal(sqlStateClass("72000"), "Snapshot Failure");
 });
 
-Deno.test("every code is a well-formed SQLSTATE with one name and a class", () => {
+test("every code is a well-formed SQLSTATE with one name and a class", () => {
   const codes = Object.values(SQLSTATE);
   assert.ok(codes.length > 250);
   assert.equal(new Set(codes).size, codes.length);
@@ -49,7 +54,7 @@ Deno.test("every code is a well-formed SQLSTATE with one name and a class", () =
   }
 });
 
-Deno.test("unknown codes and prototype names give undefined", () => {
+test("unknown codes and prototype names give undefined", () => {
   for (
     const code of ["99999", "", "2350", "constructor", "__proto__", "toString", "hasOwnProperty"]
   ) {
@@ -93,7 +98,7 @@ Section: Class 01 - Old Warning Title
 01000    W    ERRCODE_WARNING                                                warning
 `;
 
-Deno.test("parseErrcodes reads sections, entries and optional condition names", () => {
+test("parseErrcodes reads sections, entries and optional condition names", () => {
   const parsed = parseErrcodes(SAMPLE);
   assert.deepEqual([...parsed.classes.keys()], ["01", "22", "42", "26"]);
   assert.equal(parsed.classes.get("42"), "Syntax Error or Access Rule Violation");
@@ -107,7 +112,7 @@ Deno.test("parseErrcodes reads sections, entries and optional condition names", 
   });
 });
 
-Deno.test("parseErrcodes refuses malformed lines, naming them", () => {
+test("parseErrcodes refuses malformed lines, naming them", () => {
   assert.throws(() => parseErrcodes("Section: Class 01 - Warning\n0100 W ERRCODE_X x\n"), {
     name: "SyntaxError",
     message: 'errcodes.txt line 2: cannot parse "0100 W ERRCODE_X x"',
@@ -116,7 +121,7 @@ Deno.test("parseErrcodes refuses malformed lines, naming them", () => {
   assert.throws(() => parseErrcodes("# only comments\n"), SyntaxError);
 });
 
-Deno.test("nameCodes: shared condition names fall back to macros, aliases are skipped", () => {
+test("nameCodes: shared condition names fall back to macros, aliases are skipped", () => {
   const { keys, classes } = nameCodes([
     { label: "new", parsed: parseErrcodes(SAMPLE) },
     { label: "old", parsed: parseErrcodes(OLDER) },
@@ -141,12 +146,12 @@ Deno.test("nameCodes: shared condition names fall back to macros, aliases are sk
   ]);
 });
 
-Deno.test("nameCodes refuses two codes ending up with one name", () => {
+test("nameCodes refuses two codes ending up with one name", () => {
   const text = "Section: Class 01 - W\n01000 W ERRCODE_A dup_name\n01001 W ERRCODE_DUP_NAME\n";
   assert.throws(() => nameCodes([{ label: "x", parsed: parseErrcodes(text) }]), /already names/);
 });
 
-Deno.test("the generator is deterministic, and independent of line order within the file", () => {
+test("the generator is deterministic, and independent of line order within the file", () => {
   const sources = [{ label: "PostgreSQL sample", text: SAMPLE, sha256: "ab".repeat(32) }];
   const first = generateSqlStateModule(sources);
   const second = generateSqlStateModule(sources);
@@ -171,29 +176,48 @@ Deno.test("the generator is deterministic, and independent of line order within 
   assert.match(first, /^ {2}STRING_DATA_RIGHT_TRUNCATION: "22001",$/m);
 });
 
-Deno.test("the generated module runs, and deno fmt leaves it unchanged", async () => {
+test("the generated module runs", async () => {
   const text = generateSqlStateModule([
     { label: "new", text: SAMPLE },
     { label: "old", text: OLDER },
   ]);
   assert.match(text, /^ {2}SNAPSHOT_TOO_OLD: "72000", \/\/ not in new; from old$/m);
-  const dir = await Deno.makeTempDir();
+  const dir = await mkdtemp(join(tmpdir(), "pgline-sqlstate-"));
   try {
-    const file = `${dir}/sqlstate.ts`;
-    await Deno.writeTextFile(file, text);
-    const mod = await import(new URL(`file://${file}`).href);
+    const file = join(dir, "sqlstate.ts");
+    await writeFile(file, text);
+    const mod = await import(pathToFileURL(file).href);
     assert.equal(mod.SQLSTATE.ARRAY_SUBSCRIPT_ERROR, "2202E");
     assert.equal(mod.sqlStateName("72000"), "SNAPSHOT_TOO_OLD");
     assert.equal(mod.sqlStateClass("26000"), "Invalid SQL Statement Name");
     assert.equal(mod.sqlStateClass("01004"), "Warning");
-    const config = new URL("../deno.json", import.meta.url).pathname;
-    const fmt = await new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--check", `--config=${config}`, file],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    assert.ok(fmt.success, new TextDecoder().decode(fmt.stderr));
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await rm(dir, { recursive: true });
   }
+});
+
+// Deno-only: it runs `deno fmt` with the running Deno.
+test({
+  name: "deno fmt leaves the generated module unchanged",
+  ignore: runtime !== "deno",
+  async fn() {
+    const text = generateSqlStateModule([
+      { label: "new", text: SAMPLE },
+      { label: "old", text: OLDER },
+    ]);
+    const dir = await mkdtemp(join(tmpdir(), "pgline-sqlstate-"));
+    try {
+      const file = join(dir, "sqlstate.ts");
+      await writeFile(file, text);
+      const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+      const fmt = await new Deno.Command(Deno.execPath(), {
+        args: ["fmt", "--check", `--config=${config}`, file],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.ok(fmt.success, new TextDecoder().decode(fmt.stderr));
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  },
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import {
   type Client,
@@ -48,7 +49,7 @@ async function isActive(admin: Client, pid: number): Promise<boolean> {
 for (const server of servers?.servers ?? []) {
   const name = (what: string) => `${server.name}: ${what}`;
 
-  Deno.test(
+  test(
     { name: name("aborting a running query cancels it on the server"), ignore },
     async () => {
       await using db = await openClient(server);
@@ -72,7 +73,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("an already aborted signal sends nothing"), ignore }, async () => {
+  test({ name: name("an already aborted signal sends nothing"), ignore }, async () => {
     const sent: FrontendMessage[] = [];
     await using db = await openClient(server, "scram_user", {
       onTrace: (dir, msg) => dir === "F2B" && sent.push(msg as FrontendMessage),
@@ -86,7 +87,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual((await db.query("select 2 as n")).rows, [{ n: 2 }]);
   });
 
-  Deno.test({ name: name("aborting queued work removes it unsent"), ignore }, async () => {
+  test({ name: name("aborting queued work removes it unsent"), ignore }, async () => {
     const sent: FrontendMessage[] = [];
     await using db = await openClient(server, "scram_user", {
       onTrace: (dir, msg) => dir === "F2B" && sent.push(msg as FrontendMessage),
@@ -109,7 +110,7 @@ for (const server of servers?.servers ?? []) {
     assert.ok(!texts.includes("insert into abort_queued values (1)"), "never sent");
   });
 
-  Deno.test(
+  test(
     { name: name("aborting a pipelined query cancels it only once it runs"), ignore },
     async () => {
       await using db = await openClient(server);
@@ -128,7 +129,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("queryTimeout per query and per client"), ignore }, async () => {
+  test({ name: name("queryTimeout per query and per client"), ignore }, async () => {
     await using db = await openClient(server, "scram_user", { queryTimeout: 300 });
     const start = performance.now();
     await assert.rejects(
@@ -164,7 +165,7 @@ for (const server of servers?.servers ?? []) {
     );
   });
 
-  Deno.test({ name: name("aborting a stream cancels the batch under way"), ignore }, async () => {
+  test({ name: name("aborting a stream cancels the batch under way"), ignore }, async () => {
     await using db = await openClient(server);
     const controller = new AbortController();
     const rows: unknown[] = [];
@@ -206,7 +207,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual((await db.query("select 7 as n")).rows, [{ n: 7 }]);
   });
 
-  Deno.test(
+  test(
     { name: name("connection.cancel() with nothing running is harmless"), ignore },
     async () => {
       await using db = await openClient(server);
@@ -215,10 +216,10 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("the cancel goes over TLS when the connection does, with its own key"), ignore },
     async () => {
-      using proxy = TcpProxy.start(server.host, server.port);
+      using proxy = await TcpProxy.start(server.host, server.port);
       const sent: FrontendMessage[] = [];
       await using db = await viaPort(server, proxy.port, {
         onTrace: (dir, msg) => dir === "F2B" && sent.push(msg as FrontendMessage),
@@ -247,7 +248,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("idleTimeout closes an idle client"), ignore }, async () => {
+  test({ name: name("idleTimeout closes an idle client"), ignore }, async () => {
     await using db = await openClient(server, "scram_user", { idleTimeout: 200 });
     // Busy for longer than the limit: not closed meanwhile.
     await db.query("select pg_sleep(0.4)");
@@ -260,10 +261,10 @@ for (const server of servers?.servers ?? []) {
     );
   });
 
-  Deno.test(
+  test(
     { name: name("a peer that vanishes mid-query is detected, not waited on forever"), ignore },
     async () => {
-      using proxy = TcpProxy.start(server.host, server.port);
+      using proxy = await TcpProxy.start(server.host, server.port);
       await using db = await viaPort(server, proxy.port, undefined, {
         keepalivesIdle: 1,
         keepalivesInterval: 1,
@@ -287,12 +288,12 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("a timed-out query on a vanished peer fails the connection, no hang"), ignore },
     async () => {
       // The server stays reachable (the cancel is delivered) but this connection's replies are
       // lost: after the cancel the server stays silent, so the connection is given up.
-      using proxy = TcpProxy.start(server.host, server.port);
+      using proxy = await TcpProxy.start(server.host, server.port);
       await using db = await viaPort(server, proxy.port, { queryTimeout: 300 }, {
         keepalives: false,
       });

@@ -2,6 +2,7 @@
  * Connection set-up against a scripted server (built on our own backend codec) for faults a real
  * server does not produce: each must end in a clear, typed error, never a hang.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import {
   AuthenticationError,
@@ -34,8 +35,8 @@ async function expectError(
   assert.ok(check(error), `unexpected error: ${error}`);
 }
 
-Deno.test("bytes injected after 'S' are refused (CVE-2021-23222)", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("bytes injected after 'S' are refused (CVE-2021-23222)", async () => {
+  const { port, done } = await scripted(async (peer) => {
     assert.equal((await peer.receive()).type, "SSLRequest");
     // 'S' followed by a forged AuthenticationOk in the same packet, before any TLS.
     await peer.send(Uint8Array.of(0x53, 0x52, 0, 0, 0, 8, 0, 0, 0, 0));
@@ -49,8 +50,8 @@ Deno.test("bytes injected after 'S' are refused (CVE-2021-23222)", async () => {
   );
 });
 
-Deno.test("an ErrorResponse to SSLRequest is not shown, and require fails (CVE-2024-10977)", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("an ErrorResponse to SSLRequest is not shown, and require fails (CVE-2024-10977)", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send({
       type: "ErrorResponse",
@@ -66,8 +67,8 @@ Deno.test("an ErrorResponse to SSLRequest is not shown, and require fails (CVE-2
   );
 });
 
-Deno.test("an invalid answer to SSLRequest is a ProtocolError", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("an invalid answer to SSLRequest is a ProtocolError", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send(Uint8Array.of(0x58));
     await peer.receive();
@@ -80,9 +81,9 @@ Deno.test("an invalid answer to SSLRequest is a ProtocolError", async () => {
   );
 });
 
-Deno.test("'N' with sslmode=require fails; with prefer the session goes on without TLS", async () => {
+test("'N' with sslmode=require fails; with prefer the session goes on without TLS", async () => {
   {
-    const { port, done } = scripted(async (peer) => {
+    const { port, done } = await scripted(async (peer) => {
       await peer.receive();
       await peer.send(Uint8Array.of(0x4e));
       await peer.receive();
@@ -96,7 +97,7 @@ Deno.test("'N' with sslmode=require fails; with prefer the session goes on witho
         /does not support SSL, but SSL was required/.test(e.message),
     );
   }
-  const { port, done } = scripted(async (peer) => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send(Uint8Array.of(0x4e));
     const startup = await peer.receive();
@@ -110,9 +111,9 @@ Deno.test("'N' with sslmode=require fails; with prefer the session goes on witho
   await done;
 });
 
-Deno.test("a forged SCRAM server signature is refused", async () => {
+test("a forged SCRAM server signature is refused", async () => {
   const verifier = await scramVerifier("secret");
-  const { port, done } = scripted(async (peer) => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send({ type: "AuthenticationSASL", mechanisms: ["SCRAM-SHA-256"] });
     const first = await peer.receive("SASLInitialResponse");
@@ -139,8 +140,8 @@ Deno.test("a forged SCRAM server signature is refused", async () => {
   );
 });
 
-Deno.test("AuthenticationOk before the SASL exchange completes is refused", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("AuthenticationOk before the SASL exchange completes is refused", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send({ type: "AuthenticationSASL", mechanisms: ["SCRAM-SHA-256"] });
     await peer.receive("SASLInitialResponse");
@@ -156,9 +157,9 @@ Deno.test("AuthenticationOk before the SASL exchange completes is refused", asyn
   );
 });
 
-Deno.test("GSSAPI and SSPI requests get a clear 'not supported' error", async () => {
+test("GSSAPI and SSPI requests get a clear 'not supported' error", async () => {
   for (const type of ["AuthenticationGSS", "AuthenticationSSPI"] as const) {
-    const { port, done } = scripted(async (peer) => {
+    const { port, done } = await scripted(async (peer) => {
       await peer.receive();
       await peer.send({ type });
       await peer.receive();
@@ -172,8 +173,8 @@ Deno.test("GSSAPI and SSPI requests get a clear 'not supported' error", async ()
   }
 });
 
-Deno.test("a server that never answers hits connect_timeout", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("a server that never answers hits connect_timeout", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await new Promise((r) => setTimeout(r, 4000));
   });
@@ -188,8 +189,8 @@ Deno.test("a server that never answers hits connect_timeout", async () => {
   assert.ok(elapsed >= 1900, `gave up after ${elapsed} ms`);
 });
 
-Deno.test("a connection cut in the middle of startup is a ConnectionError", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("a connection cut in the middle of startup is a ConnectionError", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     // Half of a ParameterStatus, then hang up.
     await peer.send(
@@ -205,8 +206,8 @@ Deno.test("a connection cut in the middle of startup is a ConnectionError", asyn
   );
 });
 
-Deno.test("an oversized message length from the server is a ProtocolError", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("an oversized message length from the server is a ProtocolError", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send(Uint8Array.of(0x52, 0x7f, 0xff, 0xff, 0xff));
     await peer.receive();
@@ -219,8 +220,8 @@ Deno.test("an oversized message length from the server is a ProtocolError", asyn
   );
 });
 
-Deno.test("a 3.0 session with a long cancel key is refused", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("a 3.0 session with a long cancel key is refused", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send(
       { type: "AuthenticationOk" },
@@ -237,8 +238,8 @@ Deno.test("a 3.0 session with a long cancel key is refused", async () => {
   );
 });
 
-Deno.test("the server's FATAL during startup arrives as a PostgresError with its fields", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("the server's FATAL during startup arrives as a PostgresError with its fields", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive();
     await peer.send({
       type: "ErrorResponse",
@@ -261,7 +262,7 @@ Deno.test("the server's FATAL during startup arrives as a PostgresError with its
   );
 });
 
-Deno.test("settings that cannot be enforced are refused, not ignored", async () => {
+test("settings that cannot be enforced are refused, not ignored", async () => {
   for (const extra of ["sslcrl=/tmp/crl.pem", "sslcrldir=/tmp", "requirepeer=postgres"]) {
     await assert.rejects(
       connect(`host=127.0.0.1 port=1 user=u sslmode=require ${extra}`),

@@ -3,10 +3,12 @@
  * outcomes libpq gives, plus the cases that must fail, direct TLS, protocol 3.2, multi-host
  * failover and target_session_attrs.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { AuthenticationError, connect, ConnectionError, PostgresError } from "../mod.ts";
 import type { Client, ConnectClientOptions, ConnectOptions } from "../mod.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
+import { closedPort } from "./harness/net.ts";
 import { TEST_USER_NAMES, type TestUserName } from "../tools/pg_config.ts";
 
 const servers = loadTestServers();
@@ -87,7 +89,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       const sslOnly = user === "ssl_user" || user === "cert_user";
       const mustFail = sslOnly && sslMode === "disable";
       const expectSsl = sslMode !== "disable" && (sslMode !== "allow" || sslOnly);
-      Deno.test({
+      test({
         name: `${server.name}: ${user} sslmode=${sslMode} → ${
           mustFail ? "28000" : expectSsl ? "TLS" : "plain"
         }`,
@@ -125,7 +127,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     }
   }
 
-  Deno.test({
+  test({
     name: `${server.name}: wrong password → 28P01 for password, md5 and scram`,
     ignore,
     async fn() {
@@ -141,7 +143,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: a password function is called (sync and async)`,
     ignore,
     async fn() {
@@ -164,7 +166,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: verify-full checks the host name; verify-ca does not`,
     ignore,
     async fn() {
@@ -188,7 +190,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: verify-ca and verify-full refuse a server signed by another CA`,
     ignore,
     async fn() {
@@ -202,7 +204,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: verify modes without a root certificate fail before connecting`,
     ignore,
     async fn() {
@@ -215,7 +217,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: channel_binding=require`,
     ignore,
     async fn() {
@@ -253,7 +255,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: require_auth`,
     ignore,
     async fn() {
@@ -288,7 +290,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: Unix socket, URL and keyword/value forms`,
     ignore,
     async fn() {
@@ -315,7 +317,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: multi-host failover with the first host down`,
     ignore,
     async fn() {
@@ -331,7 +333,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: direct TLS (sslnegotiation=direct) ${
       server.major >= 17 ? "works" : "is refused by PG < 17"
     }`,
@@ -357,7 +359,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
     },
   });
 
-  Deno.test({
+  test({
     name: `${server.name}: protocol 3.2 ${
       server.major >= 18 ? "with a long cancel key" : "is negotiated down to 3.0"
     }`,
@@ -387,7 +389,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
   });
 
   if (server.standby) {
-    Deno.test({
+    test({
       name: `${server.name}: target_session_attrs against a primary and a streaming standby`,
       ignore,
       async fn() {
@@ -417,12 +419,4 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       },
     });
   }
-}
-
-/** A loopback port with nothing listening. */
-async function closedPort(): Promise<number> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return await Promise.resolve(port);
 }

@@ -5,7 +5,9 @@
  * in a transaction, and queries pipelined around a COPY. A scripted server covers
  * CopyBothResponse, which a real server sends only to a replication connection.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { type Client, connect, ConnectionError, PostgresError } from "../mod.ts";
 import { SQLSTATE } from "../src/sqlstate.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
@@ -48,7 +50,7 @@ const CHECKSUM = "count(*)::int as n, sum(id)::text as s, " +
 for (const server of servers?.servers ?? []) {
   const name = (what: string) => `${server.name}: ${what}`;
 
-  Deno.test({ name: name("copyFrom takes every kind of source"), ignore }, async () => {
+  test({ name: name("copyFrom takes every kind of source"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table t (id int, name text)");
     const copy = "copy t from stdin";
@@ -118,7 +120,7 @@ for (const server of servers?.servers ?? []) {
     await assertUsable(db);
   });
 
-  Deno.test({ name: name("1,000,000 rows round trip, compared by checksum"), ignore }, async () => {
+  test({ name: name("1,000,000 rows round trip, compared by checksum"), ignore }, async () => {
     await using source = await open(server);
     await using target = await open(server);
     await target.query("create temp table copy_dst (id int, h text, x numeric)");
@@ -148,7 +150,7 @@ for (const server of servers?.servers ?? []) {
     await assertUsable(target);
   });
 
-  Deno.test(
+  test(
     { name: name("a source that throws sends CopyFail; nothing is copied"), ignore },
     async () => {
       await using db = await open(server);
@@ -183,7 +185,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("server errors reject with a PostgresError"), ignore }, async () => {
+  test({ name: name("server errors reject with a PostgresError"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table t (id int, name text)");
     // A malformed value in the middle of a long stream: the rest is not sent.
@@ -247,7 +249,7 @@ for (const server of servers?.servers ?? []) {
     await assertUsable(db);
   });
 
-  Deno.test(
+  test(
     { name: name("statements that are not the expected COPY are refused"), ignore },
     async () => {
       await using db = await open(server);
@@ -268,7 +270,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("a slow reader holds COPY TO back"), ignore }, async () => {
+  test({ name: name("a slow reader holds COPY TO back"), ignore }, async () => {
     await using db = await open(server);
     await using observer = await open(server);
     // About 210 MB, produced row by row (an SRF in the select list streams).
@@ -276,7 +278,7 @@ for (const server of servers?.servers ?? []) {
       "copy (select repeat('x', 100) || generate_series(1, 2000000)) to stdout",
     );
     const reader = stream.getReader();
-    const rssBefore = Deno.memoryUsage().rss;
+    const rssBefore = process.memoryUsage().rss;
     let consumed = 0;
     while (consumed < 4 * 2 ** 20) {
       const { value } = await reader.read();
@@ -304,7 +306,7 @@ for (const server of servers?.servers ?? []) {
       [db.processId],
     );
     assert.equal(rows[0]!.w, "ClientWrite");
-    const grown = Deno.memoryUsage().rss - rssBefore;
+    const grown = process.memoryUsage().rss - rssBefore;
     assert.ok(grown < 64 * 2 ** 20, `rss grew by ${grown} bytes`);
     // Reading on resumes the server.
     for (let i = 0; i < 200; i++) consumed += (await reader.read()).value!.length;
@@ -314,7 +316,7 @@ for (const server of servers?.servers ?? []) {
     await assertUsable(db);
   });
 
-  Deno.test(
+  test(
     { name: name("cancelling a COPY TO stream leaves the client usable"), ignore },
     async () => {
       await using db = await open(server);
@@ -347,7 +349,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("an abort signal stops either COPY"), ignore }, async () => {
+  test({ name: name("an abort signal stops either COPY"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table t (id int)");
     // COPY FROM, aborted midway through an endless source.
@@ -402,7 +404,7 @@ for (const server of servers?.servers ?? []) {
     await assertUsable(db);
   });
 
-  Deno.test({ name: name("COPY in a transaction"), ignore }, async () => {
+  test({ name: name("COPY in a transaction"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table t (id int)");
     const rolledBack = new Error("roll back");
@@ -438,7 +440,7 @@ for (const server of servers?.servers ?? []) {
     await assertUsable(db);
   });
 
-  Deno.test(
+  test(
     { name: name("queries pipelined around a COPY FROM come back in order"), ignore },
     async () => {
       await using db = await open(server);
@@ -476,8 +478,8 @@ for (const server of servers?.servers ?? []) {
   );
 }
 
-Deno.test("CopyBothResponse fails the request with a clear error", async () => {
-  const { port, done } = scripted(async (peer) => {
+test("CopyBothResponse fails the request with a clear error", async () => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive(); // StartupMessage
     await peer.send(...READY);
     assert.equal((await peer.receive()).type, "Query");

@@ -4,6 +4,7 @@
  * handlers that throw, a pool's listening connection that comes back after
  * `pg_terminate_backend`; and the ParameterStatus and notice callbacks.
  */
+import { captureUncaught, test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import type { Client, ConnectClientOptions, Notification } from "../mod.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
@@ -39,7 +40,7 @@ async function listening(db: Client): Promise<string[]> {
 for (const server of servers?.servers ?? []) {
   const name = (what: string) => `${server.name}: ${what}`;
 
-  Deno.test({ name: name("listen and notify: payload and sender"), ignore }, async () => {
+  test({ name: name("listen and notify: payload and sender"), ignore }, async () => {
     await using listener = await open(server);
     await using sender = await open(server);
     const ch = channel("jobs");
@@ -55,7 +56,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual((await listener.query("select 1 as n")).rows, [{ n: 1 }]);
   });
 
-  Deno.test({ name: name("1000 notifications arrive in order"), ignore }, async () => {
+  test({ name: name("1000 notifications arrive in order"), ignore }, async () => {
     await using listener = await open(server);
     await using sender = await open(server);
     const ch = channel("order");
@@ -69,7 +70,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual(got, Array.from({ length: 1000 }, (_, i) => i));
   });
 
-  Deno.test(
+  test(
     { name: name("two handlers share one LISTEN; UNLISTEN goes with the last"), ignore },
     async () => {
       const sent: string[] = [];
@@ -113,7 +114,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("channel names keep their case and quotes"), ignore }, async () => {
+  test({ name: name("channel names keep their case and quotes"), ignore }, async () => {
     await using db = await open(server);
     const odd = `Mixed "Case" ${crypto.randomUUID().slice(0, 6)}; drop`;
     const got: string[] = [];
@@ -130,7 +131,7 @@ for (const server of servers?.servers ?? []) {
     await assert.rejects(db.listen("nul\0", () => {}), TypeError);
   });
 
-  Deno.test({ name: name("await using unlistens at the end of the block"), ignore }, async () => {
+  test({ name: name("await using unlistens at the end of the block"), ignore }, async () => {
     await using db = await open(server);
     const ch = channel("scoped");
     const got: string[] = [];
@@ -146,20 +147,11 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual(got, ["in"]);
   });
 
-  Deno.test(
+  test(
     { name: name("a handler that throws is reported; the connection goes on"), ignore },
     async () => {
       const reported: unknown[] = [];
-      const onError = (e: ErrorEvent) => {
-        reported.push(e.error);
-        e.preventDefault();
-      };
-      globalThis.addEventListener("error", onError);
-      globalThis.addEventListener("unhandledrejection", onRejection);
-      function onRejection(e: PromiseRejectionEvent) {
-        reported.push(e.reason);
-        e.preventDefault();
-      }
+      const stopCapture = captureUncaught((e) => reported.push(e));
       try {
         await using db = await open(server);
         const ch = channel("throws");
@@ -180,13 +172,12 @@ for (const server of servers?.servers ?? []) {
         assert.equal(db.state, "CONNECTION_OK");
         assert.deepEqual((await db.query("select 2 as n")).rows, [{ n: 2 }]);
       } finally {
-        globalThis.removeEventListener("error", onError);
-        globalThis.removeEventListener("unhandledrejection", onRejection);
+        stopCapture();
       }
     },
   );
 
-  Deno.test(
+  test(
     { name: name("pool listen: re-LISTENs after its connection is terminated"), ignore },
     async () => {
       await using pool = openPool(server, { max: 2 });
@@ -226,12 +217,12 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("pool listen: a connection whose peer vanished is noticed and replaced"), ignore },
     async () => {
       // The listening session's bytes stop flowing both ways, but the socket stays open: without
       // the heartbeat an idle LISTEN session would wait forever and lose every notification.
-      using proxy = TcpProxy.start(server.host, server.port);
+      using proxy = await TcpProxy.start(server.host, server.port);
       await using pool = openPool(server, {
         max: 1,
         connectTimeout: 1_000,
@@ -257,10 +248,10 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("pool listen: backs off while the server is unreachable, then returns"), ignore },
     async () => {
-      using proxy = TcpProxy.start(server.host, server.port);
+      using proxy = await TcpProxy.start(server.host, server.port);
       let attempts = 0;
       await using pool = openPool(server, {
         max: 1,
@@ -279,7 +270,7 @@ for (const server of servers?.servers ?? []) {
       // not a storm.
       const during = attempts - before;
       assert.ok(during >= 2 && during <= 4, `${during} attempts in 1 s`);
-      proxy.resume();
+      await proxy.resume();
       let n = 0;
       const deadline = Date.now() + 15_000;
       while (got.length === 0) {
@@ -291,7 +282,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("pool listen, unlisten, and close"), ignore }, async () => {
+  test({ name: name("pool listen, unlisten, and close"), ignore }, async () => {
     const pool = openPool(server, { max: 1 });
     const ch = channel("pool_un");
     const got: string[] = [];
@@ -306,7 +297,7 @@ for (const server of servers?.servers ?? []) {
     await assert.rejects(pool.listen(ch, () => {}), /Pool is closed/);
   });
 
-  Deno.test(
+  test(
     { name: name("onParameterStatus sees SET of a reported setting"), ignore },
     async () => {
       const seen: [string, string][] = [];
@@ -322,7 +313,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("onNotice sees RAISE NOTICE from a DO block"), ignore }, async () => {
+  test({ name: name("onNotice sees RAISE NOTICE from a DO block"), ignore }, async () => {
     const notices: Record<string, string | number>[] = [];
     await using db = await open(server, { onNotice: (n) => void notices.push(n) });
     await db.query("do $$ begin raise notice 'hello %', 42; raise warning 'careful'; end $$");

@@ -4,6 +4,7 @@
  * ambiguous parameters (described, then parsed again, possibly on another server connection),
  * transactions, streams and errors.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { type Client, connect, PostgresError, SQLSTATE } from "../mod.ts";
 import { loadTestServers } from "./harness/servers.ts";
@@ -24,7 +25,7 @@ function open(): Promise<Client> {
   }, { statementCacheSize: 0 });
 }
 
-Deno.test(
+test(
   { name: "pgbouncer: many clients, pipelined queries, ambiguous parameters", ignore },
   async () => {
     const clients = await Promise.all(Array.from({ length: 8 }, () => open()));
@@ -61,7 +62,7 @@ Deno.test(
   },
 );
 
-Deno.test({ name: "pgbouncer: transactions, errors and streams", ignore }, async () => {
+test({ name: "pgbouncer: transactions, errors and streams", ignore }, async () => {
   await using a = await open();
   await using b = await open();
   const table = `bouncer_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;

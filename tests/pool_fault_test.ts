@@ -11,6 +11,7 @@
  * transaction reported committed has its row in the table; none that failed with `retrySafe`
  * does; and the pool ends healthy, with `max` working connections.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { ConnectionError, createPool, type Pool, PostgresError, TimeoutError } from "../mod.ts";
 import { prng } from "../src/testdata/prng.ts";
@@ -118,7 +119,7 @@ async function runOp(
 }
 
 for (const server of servers?.servers ?? []) {
-  Deno.test({
+  test({
     name: `${server.name}: pool survives backends killed and connections cut under load`,
     ignore,
   }, async () => {
@@ -129,7 +130,7 @@ for (const server of servers?.servers ?? []) {
       applicationName: `pool_fault_admin_${suffix}`,
     });
     await admin.query(`create table ${table} (id int primary key, task int not null, v text)`);
-    const proxy = TcpProxy.start(server.host, server.port);
+    const proxy = await TcpProxy.start(server.host, server.port);
     const pool = openPool(server, proxy.port, app);
 
     const outcomes = new Map<string, number>(); // "kind: outcome" → count

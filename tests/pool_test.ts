@@ -4,10 +4,12 @@
  * `maxLifetime`, `acquireTimeout` and abort signals; leases; a draining `close`; and connections
  * that break or cannot be opened.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { type Client, ConnectionError, TimeoutError } from "../mod.ts";
 import { loadTestServers } from "./harness/servers.ts";
 import { openClient, openPool } from "./harness/clients.ts";
+import { closedPort } from "./harness/net.ts";
 
 const servers = loadTestServers();
 const ignore = servers === undefined;
@@ -42,7 +44,7 @@ async function backends(admin: Client, app: string): Promise<number> {
 for (const server of servers?.servers ?? []) {
   const name = (what: string) => `${server.name}: pool: ${what}`;
 
-  Deno.test({ name: name("query, sql, simpleQuery and stats"), ignore }, async () => {
+  test({ name: name("query, sql, simpleQuery and stats"), ignore }, async () => {
     await using pool = openPool(server);
     assert.deepEqual([pool.total, pool.idle, pool.waiting], [0, 0, 0]);
     const r = await pool.query("select $1::int + 1 as n", [41]);
@@ -62,7 +64,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual([pool.total, pool.idle], [4, 4]);
   });
 
-  Deno.test({ name: name("the sql tag composes and gives arrays"), ignore }, async () => {
+  test({ name: name("the sql tag composes and gives arrays"), ignore }, async () => {
     await using pool = openPool(server, { max: 2 });
     const cond = pool.sql`i > ${2}`;
     const rows = await pool.sql<{ i: number }>`
@@ -80,7 +82,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(pool.idle, pool.total);
   });
 
-  Deno.test({ name: name("max is respected (pg_stat_activity)"), ignore }, async () => {
+  test({ name: name("max is respected (pg_stat_activity)"), ignore }, async () => {
     const app = unique("pool_max");
     await using admin = await openClient(server);
     await using pool = openPool(server, { max: 3, applicationName: app });
@@ -104,7 +106,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(pool.total, 3);
   });
 
-  Deno.test({ name: name("min connections are opened and kept"), ignore }, async () => {
+  test({ name: name("min connections are opened and kept"), ignore }, async () => {
     const app = unique("pool_min");
     await using admin = await openClient(server);
     await using pool = openPool(server, { min: 2, max: 4, idleTimeout: 50, applicationName: app });
@@ -117,7 +119,7 @@ for (const server of servers?.servers ?? []) {
     await until(async () => await backends(admin, app) === 2, 5_000, "two backends");
   });
 
-  Deno.test({ name: name("idleTimeout closes idle connections"), ignore }, async () => {
+  test({ name: name("idleTimeout closes idle connections"), ignore }, async () => {
     const app = unique("pool_idle");
     await using admin = await openClient(server);
     await using pool = openPool(server, { idleTimeout: 100, applicationName: app });
@@ -132,7 +134,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual((await pool.query("select 1 as n")).rows, [{ n: 1 }]);
   });
 
-  Deno.test({ name: name("maxLifetime retires connections"), ignore }, async () => {
+  test({ name: name("maxLifetime retires connections"), ignore }, async () => {
     await using pool = openPool(server, { maxLifetime: 200, idleTimeout: 0 });
     // Released past its lifetime: closed, not reused.
     const lease = await pool.acquire();
@@ -149,7 +151,7 @@ for (const server of servers?.servers ?? []) {
     assert.notEqual(again!.p, row!.p);
   });
 
-  Deno.test({ name: name("maxLifetime is spread ±10%"), ignore }, async () => {
+  test({ name: name("maxLifetime is spread ±10%"), ignore }, async () => {
     await using pool = openPool(server, { max: 10, maxLifetime: 500, idleTimeout: 0 });
     const leases = await Promise.all(Array.from({ length: 10 }, () => pool.acquire()));
     for (const l of leases) l.release();
@@ -171,7 +173,7 @@ for (const server of servers?.servers ?? []) {
     assert.ok(closedAt.at(-1)! - closedAt[0]! >= 10, `retired at ${closedAt.join(", ")} ms`);
   });
 
-  Deno.test({ name: name("acquireTimeout rejects with TimeoutError"), ignore }, async () => {
+  test({ name: name("acquireTimeout rejects with TimeoutError"), ignore }, async () => {
     await using pool = openPool(server, { max: 1, acquireTimeout: 100 });
     const lease = await pool.acquire();
     const started = Date.now();
@@ -187,7 +189,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual((await pool.query("select 1 as n")).rows, [{ n: 1 }]);
   });
 
-  Deno.test({ name: name("acquire stops waiting when its signal aborts"), ignore }, async () => {
+  test({ name: name("acquire stops waiting when its signal aborts"), ignore }, async () => {
     await using pool = openPool(server, { max: 1, acquireTimeout: 0 });
     using _lease = await pool.acquire();
     const controller = new AbortController();
@@ -207,7 +209,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(pool.waiting, 0);
   });
 
-  Deno.test({ name: name("leases: exclusive use, release, dispose"), ignore }, async () => {
+  test({ name: name("leases: exclusive use, release, dispose"), ignore }, async () => {
     await using pool = openPool(server, { max: 2 });
     {
       await using lease = await pool.acquire();
@@ -238,7 +240,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(pool.total, 0);
   });
 
-  Deno.test({ name: name("transaction on the pool"), ignore }, async () => {
+  test({ name: name("transaction on the pool"), ignore }, async () => {
     await using pool = openPool(server, { max: 3 });
     const table = unique("pool_tx");
     await pool.query(`create table ${table} (id int primary key)`);
@@ -265,7 +267,7 @@ for (const server of servers?.servers ?? []) {
     }
   });
 
-  Deno.test({ name: name("stream holds a connection for the iteration"), ignore }, async () => {
+  test({ name: name("stream holds a connection for the iteration"), ignore }, async () => {
     await using pool = openPool(server, { max: 2 });
     let n = 0;
     for await (
@@ -289,7 +291,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(pool.idle, pool.total);
   });
 
-  Deno.test({ name: name("close drains, then refuses"), ignore }, async () => {
+  test({ name: name("close drains, then refuses"), ignore }, async () => {
     const app = unique("pool_close");
     await using admin = await openClient(server);
     const pool = openPool(server, { max: 2, applicationName: app });
@@ -315,7 +317,7 @@ for (const server of servers?.servers ?? []) {
     await pool.close(); // Twice is harmless.
   });
 
-  Deno.test(
+  test(
     { name: name("a terminated connection is dropped, never handed out"), ignore },
     async () => {
       await using admin = await openClient(server);
@@ -344,13 +346,11 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("failed connection attempts reject their callers, leak no slot"), ignore },
     async () => {
       // A port nobody listens on.
-      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (listener.addr as Deno.NetAddr).port;
-      listener.close();
+      const port = await closedPort();
       await using pool = openPool(server, { max: 2, connectTimeout: 2_000 }, port);
       const results = await Promise.allSettled(
         Array.from({ length: 5 }, () => pool.query("select 1")),
@@ -365,7 +365,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("bad pool settings are refused"), ignore }, () => {
+  test({ name: name("bad pool settings are refused"), ignore }, () => {
     assert.throws(() => openPool(server, { max: 0 }), RangeError);
     assert.throws(() => openPool(server, { max: 2, min: 3 }), RangeError);
     assert.throws(() => openPool(server, { idleTimeout: -1 }), RangeError);

@@ -4,6 +4,7 @@
  * in a query, an ErrorResponse with nothing pending. Each ends in a clear, typed error, never a
  * hang, and what was already answered is kept.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { connect, ConnectionError } from "../mod.ts";
 import { DataRow } from "../src/protocol/mod.ts";
@@ -49,7 +50,7 @@ async function withScript(
   script: (peer: Peer) => Promise<void>,
   client: (db: Awaited<ReturnType<typeof connect>>) => Promise<void>,
 ): Promise<void> {
-  const { port, done } = scripted(async (peer) => {
+  const { port, done } = await scripted(async (peer) => {
     await peer.receive(); // StartupMessage
     await peer.send(...READY);
     await script(peer);
@@ -65,7 +66,7 @@ async function withScript(
   }
 }
 
-Deno.test("a cut in the middle of a DataRow fails the pending queries, keeps the answered ones", async () => {
+test("a cut in the middle of a DataRow fails the pending queries, keeps the answered ones", async () => {
   await withScript(async (peer) => {
     assert.deepEqual(await untilSync(peer), ["Parse", "Describe", "Bind", "Execute", "Sync"]);
     await peer.send(...answer([["1"]]));
@@ -96,7 +97,7 @@ Deno.test("a cut in the middle of a DataRow fails the pending queries, keeps the
   });
 });
 
-Deno.test("a DataRow that does not match its RowDescription fails that query only", async () => {
+test("a DataRow that does not match its RowDescription fails that query only", async () => {
   await withScript(async (peer) => {
     await untilSync(peer);
     await peer.send(...answer([["1", "2"]], [TEXT])); // two columns, one described
@@ -114,7 +115,7 @@ Deno.test("a DataRow that does not match its RowDescription fails that query onl
   });
 });
 
-Deno.test("a message with no place in a query breaks the connection with a clear error", async () => {
+test("a message with no place in a query breaks the connection with a clear error", async () => {
   await withScript(async (peer) => {
     await untilSync(peer);
     await peer.send({ type: "AuthenticationOk" }, { type: "ReadyForQuery", status: "I" });
@@ -127,7 +128,7 @@ Deno.test("a message with no place in a query breaks the connection with a clear
   });
 });
 
-Deno.test("a ReadyForQuery nobody asked for is a protocol error, not a silent mix-up", async () => {
+test("a ReadyForQuery nobody asked for is a protocol error, not a silent mix-up", async () => {
   await withScript(async (peer) => {
     await peer.send({ type: "ReadyForQuery", status: "I" });
     await peer.receive().catch(() => {});
@@ -143,7 +144,7 @@ Deno.test("a ReadyForQuery nobody asked for is a protocol error, not a silent mi
   });
 });
 
-Deno.test("a FATAL with nothing pending names the cause when the server hangs up", async () => {
+test("a FATAL with nothing pending names the cause when the server hangs up", async () => {
   await withScript(async (peer) => {
     await peer.send({
       type: "ErrorResponse",

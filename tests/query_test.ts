@@ -4,6 +4,7 @@
  * objects or arrays, streaming through portals, and errors with every field and the caller's
  * stack.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { type Client, ConnectionError, PostgresError } from "../mod.ts";
 import type { ConnectClientOptions } from "../mod.ts";
@@ -21,7 +22,7 @@ function open(server: TestServer, options?: ConnectClientOptions): Promise<Clien
 for (const server of servers?.servers ?? []) {
   const name = (what: string) => `${server.name}: ${what}`;
 
-  Deno.test({ name: name("query with parameters gives typed rows"), ignore }, async () => {
+  test({ name: name("query with parameters gives typed rows"), ignore }, async () => {
     await using db = await open(server);
     const r = await db.query("select $1::int + 1 as n, $2::text as t, $3::bool as b", [
       41,
@@ -42,7 +43,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(again.fields[0]!.format, 1);
   });
 
-  Deno.test({ name: name("no parameters, DDL and DML give command tags"), ignore }, async () => {
+  test({ name: name("no parameters, DDL and DML give command tags"), ignore }, async () => {
     await using db = await open(server);
     const c = await db.query("create temp table t (id int primary key, v text)");
     assert.equal(c.command, "CREATE");
@@ -59,7 +60,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(empty.fields.length, 2);
   });
 
-  Deno.test(
+  test(
     { name: name("simple protocol: several statements, several results"), ignore },
     async () => {
       await using db = await open(server);
@@ -80,7 +81,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("pipelining: many queries in flight, results in order"), ignore },
     async () => {
       await using db = await open(server);
@@ -109,7 +110,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("an error in one pipelined query does not poison the others"), ignore },
     async () => {
       await using db = await open(server);
@@ -131,7 +132,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("PostgresError: every field, the query, and the caller's stack"), ignore },
     async () => {
       await using db = await open(server);
@@ -176,7 +177,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("statement cache: LRU eviction closes statements"), ignore }, async () => {
+  test({ name: name("statement cache: LRU eviction closes statements"), ignore }, async () => {
     await using db = await open(server, { statementCacheSize: 3 });
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 6; i++) {
@@ -191,7 +192,7 @@ for (const server of servers?.servers ?? []) {
     assert.ok(prepared.rows[0]!.n <= 3n, `server holds ${prepared.rows[0]!.n} statements`);
   });
 
-  Deno.test({ name: name("a changed result type re-prepares once"), ignore }, async () => {
+  test({ name: name("a changed result type re-prepares once"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table chg (a int)");
     await db.query("insert into chg values (1)");
@@ -206,7 +207,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual((await db.query("select * from chg")).rows, [{ a: "1", b: "x" }]);
   });
 
-  Deno.test({ name: name("unnamed mode works with no named statements"), ignore }, async () => {
+  test({ name: name("unnamed mode works with no named statements"), ignore }, async () => {
     await using db = await open(server, { statementCacheSize: 0 });
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) => db.query("select $1::int as v", [i])),
@@ -219,7 +220,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual(arr, { a: [1, 2, 3], j: [1, 2] });
   });
 
-  Deno.test(
+  test(
     { name: name("ambiguous parameters: arrays vs json by the server's types"), ignore },
     async () => {
       await using db = await open(server);
@@ -236,7 +237,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("dangerous column names stay data"), ignore }, async () => {
+  test({ name: name("dangerous column names stay data"), ignore }, async () => {
     await using db = await open(server);
     const { rows } = await db.query(
       `select 1 as "__proto__", 2 as "constructor", 3 as "toString", 4 as "hasOwnProperty"`,
@@ -251,7 +252,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual(dup.rows, [[1, 2]]);
   });
 
-  Deno.test(
+  test(
     { name: name("a value the codec cannot read fails that query only"), ignore },
     async () => {
       await using db = await open(server);
@@ -264,7 +265,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test(
+  test(
     { name: name("a NUL in the query text is refused before sending"), ignore },
     async () => {
       await using db = await open(server);
@@ -273,7 +274,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("COPY through query() is refused cleanly"), ignore }, async () => {
+  test({ name: name("COPY through query() is refused cleanly"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table cp (a int)");
     await assert.rejects(db.query("copy cp from stdin"));
@@ -283,7 +284,7 @@ for (const server of servers?.servers ?? []) {
 }
 
 for (const server of servers?.servers ?? []) {
-  Deno.test({
+  test({
     name: `${server.name}: a killed backend fails pending work with ConnectionError`,
     ignore,
   }, async () => {

@@ -3,6 +3,7 @@
  * composition, identifiers, IN lists, INSERT/UPDATE from objects, arrays and user-defined types
  * loaded from the catalog.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { type Client, connect, PostgresError, SQLSTATE } from "../mod.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
@@ -24,7 +25,7 @@ function open(server: TestServer): Promise<Client> {
 for (const server of servers?.servers ?? []) {
   const name = (what: string) => `${server.name}: ${what}`;
 
-  Deno.test({ name: name("sql: values are parameters, never text"), ignore }, async () => {
+  test({ name: name("sql: values are parameters, never text"), ignore }, async () => {
     await using db = await open(server);
     const evil = "'); drop table users; --";
     const [row] = await db.sql`select ${evil}::text as v, ${"$1"}::text as d`;
@@ -38,7 +39,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual(await db.sql`select 1 as a, 2 as b`.arrays(), [[1, 2]]);
   });
 
-  Deno.test(
+  test(
     { name: name("sql helpers: identifiers, IN lists, insert and update"), ignore },
     async () => {
       await using db = await open(server);
@@ -71,7 +72,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("parameters: JS values by type"), ignore }, async () => {
+  test({ name: name("parameters: JS values by type"), ignore }, async () => {
     await using db = await open(server);
     const when = new Date("2024-02-29T12:34:56.789Z");
     const bytes = new Uint8Array([0, 1, 254, 255]);
@@ -97,7 +98,7 @@ for (const server of servers?.servers ?? []) {
     );
   });
 
-  Deno.test({ name: name("user-defined types loaded from the catalog"), ignore }, async () => {
+  test({ name: name("user-defined types loaded from the catalog"), ignore }, async () => {
     await using db = await open(server);
     const suffix = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
     const mood = `mood_${suffix}`;

@@ -7,6 +7,7 @@
  * through the simple query protocol: the server infers each `$n`'s type from the text, as it does
  * for an unnamed Parse, and the quoted literals are coerced to those types.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { connect, PostgresError } from "../mod.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
@@ -90,7 +91,7 @@ const ATTACKS = [
 for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
   const name = (what: string) => `sql template on ${server.name}: ${what}`;
 
-  Deno.test({
+  test({
     name: name("values that look like SQL come back unchanged and change nothing"),
     ignore,
     fn: () =>
@@ -106,7 +107,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       }),
   });
 
-  Deno.test({
+  test({
     name: name("nested fragments and lazy sources are renumbered correctly"),
     ignore,
     fn: () =>
@@ -120,7 +121,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       }),
   });
 
-  Deno.test({
+  test({
     name: name("one call site gives one text for different values"),
     ignore,
     fn: () =>
@@ -132,7 +133,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       }),
   });
 
-  Deno.test({
+  test({
     name: name("inList filters int and text columns, for IN and NOT IN"),
     ignore,
     fn: () =>
@@ -151,7 +152,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       }),
   });
 
-  Deno.test({
+  test({
     name: name("a large inList runs"),
     ignore,
     fn: () =>
@@ -162,7 +163,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       }),
   });
 
-  Deno.test({
+  test({
     name: name("no empty IN list works for every type, so inList([]) throws; = any() does"),
     ignore,
     fn: () =>
@@ -206,7 +207,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       }),
   });
 
-  Deno.test({
+  test({
     name: name("identifier, insertValues and updateSet on awkward names"),
     ignore,
     fn: () =>
@@ -250,7 +251,7 @@ for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
       }),
   });
 
-  Deno.test({
+  test({
     name: name("join and unsafe compose conditions and ordering"),
     ignore,
     fn: () =>

@@ -2,7 +2,9 @@
  * Transactions and streams against real servers: commit, rollback on throw, options, savepoints,
  * queries held back while a transaction runs, portals read in batches in constant memory.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { type Client, ConnectionError, PostgresError } from "../mod.ts";
 import { SQLSTATE } from "../src/sqlstate.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
@@ -22,7 +24,7 @@ function open(server: TestServer, statementCacheSize?: number): Promise<Client> 
 for (const server of servers?.servers ?? []) {
   const name = (what: string) => `${server.name}: ${what}`;
 
-  Deno.test({ name: name("transaction commits, or rolls back on throw"), ignore }, async () => {
+  test({ name: name("transaction commits, or rolls back on throw"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table acct (id int primary key, balance int)");
     await db.query("insert into acct values (1, 100), (2, 0)");
@@ -46,7 +48,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(db.transactionStatus, "I");
   });
 
-  Deno.test({ name: name("transaction options reach the server"), ignore }, async () => {
+  test({ name: name("transaction options reach the server"), ignore }, async () => {
     await using db = await open(server);
     const seen = await db.transaction(async (tx) => {
       const [r] = await tx.sql<{ iso: string; ro: string; d: string }>`select
@@ -67,7 +69,7 @@ for (const server of servers?.servers ?? []) {
     );
   });
 
-  Deno.test(
+  test(
     { name: name("savepoints: an inner failure rolls back only the inner part"), ignore },
     async () => {
       await using db = await open(server);
@@ -92,7 +94,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({ name: name("a failed statement makes COMMIT an error"), ignore }, async () => {
+  test({ name: name("a failed statement makes COMMIT an error"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table fc (v int)");
     const err = await db.transaction(async (tx) => {
@@ -105,7 +107,7 @@ for (const server of servers?.servers ?? []) {
     assert.equal(db.transactionStatus, "I");
   });
 
-  Deno.test({ name: name("other queries wait while a transaction runs"), ignore }, async () => {
+  test({ name: name("other queries wait while a transaction runs"), ignore }, async () => {
     await using db = await open(server);
     await db.query("create temp table ord (v int)");
     const order: string[] = [];
@@ -124,7 +126,7 @@ for (const server of servers?.servers ?? []) {
     assert.deepEqual(order, ["tx done", "outside saw 2"]);
   });
 
-  Deno.test({ name: name("a finished transaction handle refuses work"), ignore }, async () => {
+  test({ name: name("a finished transaction handle refuses work"), ignore }, async () => {
     await using db = await open(server);
     let leaked: import("../mod.ts").Transaction | undefined;
     await db.transaction((tx) => {
@@ -139,12 +141,12 @@ for (const server of servers?.servers ?? []) {
     });
   });
 
-  Deno.test(
+  test(
     { name: name("stream: a large result in batches, in constant memory"), ignore },
     async () => {
       await using db = await open(server);
       const total = 1_000_000;
-      const before = Deno.memoryUsage().heapUsed;
+      const before = process.memoryUsage().heapUsed;
       let count = 0;
       let sum = 0;
       let peak = 0;
@@ -157,7 +159,7 @@ for (const server of servers?.servers ?? []) {
       ) {
         count++;
         sum += row.i;
-        if ((count & 0xffff) === 0) peak = Math.max(peak, Deno.memoryUsage().heapUsed - before);
+        if ((count & 0xffff) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed - before);
       }
       assert.equal(count, total);
       assert.equal(sum, (total * (total + 1)) / 2);
@@ -167,7 +169,7 @@ for (const server of servers?.servers ?? []) {
     },
   );
 
-  Deno.test({
+  test({
     name: name("stream: break closes the portal; errors surface; queued work runs after"),
     ignore,
   }, async () => {

@@ -5,6 +5,7 @@
  * `serializeText` writes reads back on the server as the same value. Parameters inferred from
  * JavaScript values are checked the same way, through the server's binary form.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { connect } from "../mod.ts";
 import type { Client as Connection } from "../mod.ts";
@@ -441,7 +442,7 @@ async function open(server: TestServer): Promise<Connection> {
 }
 
 for (const server of servers?.servers ?? [{ name: "none", major: 0 } as TestServer]) {
-  Deno.test({
+  test({
     name: `containers on ${server.name}: text and binary agree, serializeText reads back`,
     ignore,
     fn: async (t) => {
@@ -458,7 +459,7 @@ for (const server of servers?.servers ?? [{ name: "none", major: 0 } as TestServ
     },
   });
 
-  Deno.test({
+  test({
     name:
       `user types on ${server.name}: introspection builds enum, domain, range, composite codecs`,
     ignore,
@@ -535,7 +536,7 @@ for (const server of servers?.servers ?? [{ name: "none", major: 0 } as TestServ
     },
   });
 
-  Deno.test({
+  test({
     name: `inferred parameters on ${server.name}: the server reads what was meant`,
     ignore,
     fn: async () => {

@@ -4,6 +4,7 @@
  * text the server prints and the bytes its send function gives must decode to the same value
  * under both `dates` options, and what `serializeText` writes must read back as the same value.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { connect } from "../mod.ts";
 import { hexBytes, quoteLiteral as q } from "./harness/clients.ts";
@@ -487,32 +488,32 @@ function checkIntervals(server: TestServer): (db: Connection) => Promise<void> {
 
 for (const server of servers?.servers ?? [{ name: "none" } as TestServer]) {
   const name = server.name;
-  Deno.test({
+  test({
     name: `${name}: timestamptz text and binary agree and round-trip in ${ZONES.length} zones`,
     ignore,
     fn: () => withServer(server, checkTimestamps(server, true)),
   });
-  Deno.test({
+  test({
     name: `${name}: timestamp text and binary agree and round-trip`,
     ignore,
     fn: () => withServer(server, checkTimestamps(server, false)),
   });
-  Deno.test({
+  test({
     name: `${name}: date text and binary agree and round-trip`,
     ignore,
     fn: () => withServer(server, checkDates(server)),
   });
-  Deno.test({
+  test({
     name: `${name}: time text and binary agree`,
     ignore,
     fn: () => withServer(server, checkTimes(server, false)),
   });
-  Deno.test({
+  test({
     name: `${name}: timetz text and binary agree`,
     ignore,
     fn: () => withServer(server, checkTimes(server, true)),
   });
-  Deno.test({
+  test({
     name: `${name}: interval text (every IntervalStyle) and binary agree and round-trip`,
     ignore,
     fn: () => withServer(server, checkIntervals(server)),

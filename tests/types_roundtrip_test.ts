@@ -26,6 +26,7 @@
  * end: an unexpected failure fails the test, and so does a known failure that no longer happens
  * (remove it from the list). Set `PGLINE_ROUNDTRIP_STATS=1` to print the counts.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { connect } from "../mod.ts";
@@ -438,11 +439,11 @@ function describeFailure(f: Failure): string {
 }
 
 if (servers === undefined) {
-  Deno.test({ name: "types round trip (needs PGLINE_TEST_SERVERS)", ignore: true, fn() {} });
+  test({ name: "types round trip (needs PGLINE_TEST_SERVERS)", ignore: true, fn() {} });
 }
 
 for (const server of servers?.servers ?? []) {
-  Deno.test(`types round trip: ${server.name}`, async () => {
+  test(`types round trip: ${server.name}`, async () => {
     const stats: Stats = {
       reads: 0,
       binaryReads: 0,

@@ -11,6 +11,7 @@
  * Values are read with the connection's raw simple query (text only, no codecs involved) and the
  * send bytes as `\x` hex, decoded here independently of the bytea codec.
  */
+import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { connect } from "../mod.ts";
 import { hexBytes, quoteLiteral as q } from "./harness/clients.ts";
@@ -391,7 +392,7 @@ async function byteaEscapeFormat(db: Client): Promise<number> {
 }
 
 function serverTest(s: TestServer): void {
-  Deno.test(`scalar codecs agree with PostgreSQL ${s.version} (${s.name})`, async (t) => {
+  test(`scalar codecs agree with PostgreSQL ${s.version} (${s.name})`, async (t) => {
     const db = await connect({
       host: s.host,
       port: s.port,
@@ -417,7 +418,7 @@ function serverTest(s: TestServer): void {
 }
 
 if (servers === undefined) {
-  Deno.test({ name: "scalar codecs agree with PostgreSQL", ignore: true, fn() {} });
+  test({ name: "scalar codecs agree with PostgreSQL", ignore: true, fn() {} });
 } else {
   for (const s of servers.servers) serverTest(s);
 }

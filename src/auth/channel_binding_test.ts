@@ -1,22 +1,31 @@
+import { test } from "../../tests/harness/test.ts";
+import { Buffer } from "node:buffer";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { AuthenticationError } from "../errors.ts";
 import { certificateBindingHash, tlsServerEndPoint } from "./channel_binding.ts";
 
-async function openssl(args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
-  const child = new Deno.Command("openssl", {
-    args,
-    stdin: stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin) {
-    const writer = child.stdin.getWriter();
-    await writer.write(stdin);
-    await writer.close();
-  }
-  const { code, stdout, stderr } = await child.output();
-  if (code !== 0) throw new Error(`openssl ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
-  return stdout;
+function openssl(args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("openssl", args, { stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    const stdout: Uint8Array[] = [];
+    const stderr: Uint8Array[] = [];
+    child.stdout!.on("data", (chunk: Uint8Array) => stdout.push(chunk));
+    child.stderr!.on("data", (chunk: Uint8Array) => stderr.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) {
+        const message = new TextDecoder().decode(Buffer.concat(stderr));
+        reject(new Error(`openssl ${args.join(" ")}: ${message}`));
+        return;
+      }
+      resolve(new Uint8Array(Buffer.concat(stdout)));
+    });
+    if (stdin) child.stdin!.end(stdin);
+  });
 }
 
 const hasOpenssl = await openssl(["version"]).then(() => true, () => false);
@@ -61,11 +70,11 @@ const FIXTURES: Fixture[] = [
   { name: "Ed448", key: "ed448", args: [] },
 ];
 
-Deno.test({
+test({
   name: "tlsServerEndPoint hashes openssl-made certificates like openssl dgst",
   ignore: !hasOpenssl,
   async fn(t) {
-    const dir = await Deno.makeTempDir();
+    const dir = await mkdtemp(join(tmpdir(), "pgline-cb-"));
     try {
       const keys = {
         rsa: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
@@ -103,7 +112,7 @@ Deno.test({
         });
       }
     } finally {
-      await Deno.remove(dir, { recursive: true });
+      await rm(dir, { recursive: true });
     }
   },
 });
@@ -118,7 +127,7 @@ const OID_SHA256_RSA = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x
 const OID_PSS = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
 const OID_SHA384 = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
 
-Deno.test("certificateBindingHash reads hand-built DER", () => {
+test("certificateBindingHash reads hand-built DER", () => {
   assert.equal(certificateBindingHash(certificate([...OID_SHA256_RSA, 0x05, 0x00])), "SHA-256");
   assert.equal(certificateBindingHash(certificate(OID_SHA256_RSA)), "SHA-256");
   // RSASSA-PSS with empty parameters: the default hash is SHA-1, so SHA-256.
@@ -127,7 +136,7 @@ Deno.test("certificateBindingHash reads hand-built DER", () => {
   assert.equal(certificateBindingHash(certificate(pss384)), "SHA-384");
 });
 
-Deno.test("certificateBindingHash refuses algorithms without a usable hash", () => {
+test("certificateBindingHash refuses algorithms without a usable hash", () => {
   const sha224Rsa = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0e];
   assert.throws(() => certificateBindingHash(certificate(sha224Rsa)), /not supported.*1\.1\.14/);
   assert.throws(() => certificateBindingHash(certificate(OID_PSS)), /RSASSA-PSS without/);
@@ -138,7 +147,7 @@ Deno.test("certificateBindingHash refuses algorithms without a usable hash", () 
   });
 });
 
-Deno.test("tlsServerEndPoint rejects malformed DER with AuthenticationError only", async () => {
+test("tlsServerEndPoint rejects malformed DER with AuthenticationError only", async () => {
   const valid = certificate([...OID_SHA256_RSA, 0x05, 0x00]);
   const cases: Uint8Array[] = [
     new Uint8Array(0),

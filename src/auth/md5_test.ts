@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
@@ -5,7 +6,7 @@ import { md5, md5Hex, md5PasswordMessage } from "./md5.ts";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-Deno.test("md5Hex matches the RFC 1321 appendix A.5 test suite", () => {
+test("md5Hex matches the RFC 1321 appendix A.5 test suite", () => {
   const vectors: [string, string][] = [
     ["", "d41d8cd98f00b204e9800998ecf8427e"],
     ["a", "0cc175b9c0f1b6a831c399e269772661"],
@@ -24,7 +25,7 @@ Deno.test("md5Hex matches the RFC 1321 appendix A.5 test suite", () => {
   for (const [input, expected] of vectors) assert.equal(md5Hex(encode(input)), expected, input);
 });
 
-Deno.test("md5 agrees with node:crypto at every length around the block boundaries", () => {
+test("md5 agrees with node:crypto at every length around the block boundaries", () => {
   for (let length = 0; length <= 200; length++) {
     const data = new Uint8Array(length);
     for (let i = 0; i < length; i++) data[i] = (i * 31 + length) & 0xff;
@@ -34,7 +35,7 @@ Deno.test("md5 agrees with node:crypto at every length around the block boundari
   assert.equal(md5(new Uint8Array(0)).length, 16);
 });
 
-Deno.test("md5PasswordMessage follows PostgreSQL's md5 + md5(md5(password + user) + salt)", () => {
+test("md5PasswordMessage follows PostgreSQL's md5 + md5(md5(password + user) + salt)", () => {
   const salt = new Uint8Array([0x93, 0x00, 0x7f, 0xff]);
   const inner = createHash("md5").update("secretpostgres").digest("hex");
   const expected = "md5" +
@@ -42,7 +43,7 @@ Deno.test("md5PasswordMessage follows PostgreSQL's md5 + md5(md5(password + user
   assert.equal(md5PasswordMessage("postgres", "secret", salt), expected);
 });
 
-Deno.test("md5PasswordMessage encodes non-ASCII user and password as UTF-8", () => {
+test("md5PasswordMessage encodes non-ASCII user and password as UTF-8", () => {
   const salt = new Uint8Array([1, 2, 3, 4]);
   const inner = createHash("md5").update(Buffer.from("pässwörd" + "jürgen", "utf8")).digest("hex");
   const expected = "md5" +
@@ -50,7 +51,7 @@ Deno.test("md5PasswordMessage encodes non-ASCII user and password as UTF-8", () 
   assert.equal(md5PasswordMessage("jürgen", "pässwörd", salt), expected);
 });
 
-Deno.test("md5PasswordMessage matches literals computed with openssl md5", () => {
+test("md5PasswordMessage matches literals computed with openssl md5", () => {
   // i=$(printf 'foobar' | openssl md5 -r | cut -c1-32); printf '%sabcd' "$i" | openssl md5 -r
   assert.equal(
     md5PasswordMessage("bar", "foo", encode("abcd")),
@@ -64,6 +65,6 @@ Deno.test("md5PasswordMessage matches literals computed with openssl md5", () =>
   );
 });
 
-Deno.test("md5PasswordMessage rejects a salt that is not 4 bytes", () => {
+test("md5PasswordMessage rejects a salt that is not 4 bytes", () => {
   assert.throws(() => md5PasswordMessage("u", "p", new Uint8Array(3)), RangeError);
 });

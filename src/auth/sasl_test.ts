@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { AuthenticationError } from "../errors.ts";
 import {
@@ -38,7 +39,7 @@ const CLIENT_CANNOT = "channel binding is required, but client does not support 
 const NONE = "none of the server's SASL authentication mechanisms are supported";
 const STRIPPED = "server offered SCRAM-SHA-256-PLUS authentication over a non-SSL connection";
 
-Deno.test("PLUS is chosen when offered over TLS with a certificate, unless disabled", () => {
+test("PLUS is chosen when offered over TLS with a certificate, unless disabled", () => {
   assert.equal(select(BOTH, "prefer", true, true), "SCRAM-SHA-256-PLUS p");
   assert.equal(select(BOTH, "require", true, true), "SCRAM-SHA-256-PLUS p");
   assert.equal(
@@ -49,7 +50,7 @@ Deno.test("PLUS is chosen when offered over TLS with a certificate, unless disab
   assert.equal(select(BOTH, "disable", true, true), "SCRAM-SHA-256 n");
 });
 
-Deno.test("flag y when the client could bind but the server did not offer PLUS", () => {
+test("flag y when the client could bind but the server did not offer PLUS", () => {
   assert.equal(select(PLAIN, "prefer", true, true), "SCRAM-SHA-256 y");
   assert.equal(select(PLAIN, "disable", true, true), "SCRAM-SHA-256 n");
   assert.equal(select(PLAIN, "prefer", true, false), "SCRAM-SHA-256 n");
@@ -57,33 +58,33 @@ Deno.test("flag y when the client could bind but the server did not offer PLUS",
   assert.equal(select(PLAIN, "prefer", false, false), "SCRAM-SHA-256 n");
 });
 
-Deno.test("without the certificate the client behaves like libpq without channel binding", () => {
+test("without the certificate the client behaves like libpq without channel binding", () => {
   assert.equal(select(BOTH, "prefer", true, false), "SCRAM-SHA-256 n");
   assert.equal(select(BOTH, "disable", true, false), "SCRAM-SHA-256 n");
   assert.equal(select(BOTH, "require", true, false), CLIENT_CANNOT);
   assert.equal(select(["SCRAM-SHA-256-PLUS"], "prefer", true, false), NONE);
 });
 
-Deno.test("channel_binding=require refuses a server that does not offer PLUS", () => {
+test("channel_binding=require refuses a server that does not offer PLUS", () => {
   assert.equal(select(PLAIN, "require", true, true), NOT_OFFERED);
   assert.equal(select(PLAIN, "require", false, false), NOT_OFFERED);
   assert.equal(select(PLAIN, "require", true, false), NOT_OFFERED);
 });
 
-Deno.test("PLUS offered without TLS means TLS was stripped on the way", () => {
+test("PLUS offered without TLS means TLS was stripped on the way", () => {
   for (const mode of ["disable", "prefer", "require"] as const) {
     assert.equal(select(BOTH, mode, false, false), STRIPPED);
   }
 });
 
-Deno.test("unknown mechanisms are skipped and an empty or foreign list is refused", () => {
+test("unknown mechanisms are skipped and an empty or foreign list is refused", () => {
   assert.equal(select([], "prefer", false, false), NONE);
   assert.equal(select(["OAUTHBEARER", "SCRAM-SHA-1"], "prefer", true, true), NONE);
   assert.equal(select(["OAUTHBEARER", "SCRAM-SHA-256"], "prefer", false, false), "SCRAM-SHA-256 n");
   assert.equal(select(["scram-sha-256"], "prefer", false, false), NONE); // names are exact
 });
 
-Deno.test("createScramClient binds to the certificate and completes against the server", async () => {
+test("createScramClient binds to the certificate and completes against the server", async () => {
   // A minimal DER Certificate with sha256WithRSAEncryption; only its algorithm matters here.
   const algorithm = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00];
   const body = [0x30, 0x00, 0x30, algorithm.length, ...algorithm, 0x03, 0x01, 0x00];
@@ -114,7 +115,7 @@ Deno.test("createScramClient binds to the certificate and completes against the 
   assert.match(new TextDecoder().decode(plain.clientFirstMessage()), /^y,,n=,r=/);
 });
 
-Deno.test("createScramClient fails, as libpq does, for a certificate without a binding", async () => {
+test("createScramClient fails, as libpq does, for a certificate without a binding", async () => {
   const ed25519 = [0x06, 0x03, 0x2b, 0x65, 0x70];
   const body = [0x30, 0x00, 0x30, ed25519.length, ...ed25519, 0x03, 0x01, 0x00];
   await assert.rejects(

@@ -1,8 +1,9 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { saslprep, scramPassword } from "./saslprep.ts";
 import { STRINGPREP_TABLES } from "./saslprep_tables.ts";
 
-Deno.test("saslprep reproduces the examples of RFC 4013 section 3", () => {
+test("saslprep reproduces the examples of RFC 4013 section 3", () => {
   assert.deepEqual(saslprep("I\u00ADX"), { ok: true, value: "IX" }); // SOFT HYPHEN mapped to nothing
   assert.deepEqual(saslprep("user"), { ok: true, value: "user" });
   assert.deepEqual(saslprep("USER"), { ok: true, value: "USER" }); // case preserved
@@ -16,12 +17,12 @@ Deno.test("saslprep reproduces the examples of RFC 4013 section 3", () => {
   assert.match(!bidi.ok ? bidi.reason : "", /bidirectional/);
 });
 
-Deno.test("saslprep maps non-ASCII spaces to SPACE, U+200B included", () => {
+test("saslprep maps non-ASCII spaces to SPACE, U+200B included", () => {
   assert.deepEqual(saslprep("a\u00A0b\u3000c\u200Bd"), { ok: true, value: "a b c d" });
   assert.deepEqual(saslprep("a\uFEFFb\u200Dc"), { ok: true, value: "abc" });
 });
 
-Deno.test("saslprep rejects prohibited, unassigned and malformed input", () => {
+test("saslprep rejects prohibited, unassigned and malformed input", () => {
   const cases: [string, RegExp][] = [
     ["a\u0080b", /prohibited character U\+0080/], // C.2.2
     ["a\uE000", /prohibited character U\+E000/], // C.3 private use
@@ -41,7 +42,7 @@ Deno.test("saslprep rejects prohibited, unassigned and malformed input", () => {
   }
 });
 
-Deno.test("saslprep applies the bidirectional rules of RFC 3454 section 6", () => {
+test("saslprep applies the bidirectional rules of RFC 3454 section 6", () => {
   assert.deepEqual(saslprep("\u0627\u0031\u0628"), { ok: true, value: "\u0627\u0031\u0628" });
   assert.deepEqual(saslprep("\u05D0"), { ok: true, value: "\u05D0" });
   assert.equal(saslprep("\u0627a\u0628").ok, false); // RandALCat mixed with LCat
@@ -50,12 +51,12 @@ Deno.test("saslprep applies the bidirectional rules of RFC 3454 section 6", () =
   assert.equal(saslprep("\u05D0\u2122\u05D0").ok, false);
 });
 
-Deno.test("saslprep keeps an input that maps to nothing as the empty string", () => {
+test("saslprep keeps an input that maps to nothing as the empty string", () => {
   assert.deepEqual(saslprep(""), { ok: true, value: "" });
   assert.deepEqual(saslprep("\u00AD"), { ok: true, value: "" });
 });
 
-Deno.test("scramPassword returns the SASLprep result when it succeeds", () => {
+test("scramPassword returns the SASLprep result when it succeeds", () => {
   assert.equal(scramPassword("I\u00ADX"), "IX");
   assert.equal(scramPassword("\u00AA"), "a");
   assert.equal(scramPassword("\u2168"), "IX");
@@ -63,7 +64,7 @@ Deno.test("scramPassword returns the SASLprep result when it succeeds", () => {
   assert.equal(scramPassword("\uFF21\uFF22"), "AB"); // fullwidth forms
 });
 
-Deno.test("scramPassword falls back to the raw password as libpq does", () => {
+test("scramPassword falls back to the raw password as libpq does", () => {
   assert.equal(scramPassword("\u0627\u0031"), "\u0627\u0031"); // bidi violation
   assert.equal(scramPassword("x\u0080y\u00E9"), "x\u0080y\u00E9"); // prohibited
   assert.equal(scramPassword("x\u0221\u00AA"), "x\u0221\u00AA"); // unassigned: not even NFKC
@@ -72,19 +73,19 @@ Deno.test("scramPassword falls back to the raw password as libpq does", () => {
   assert.equal(scramPassword("a\uD800\u00AA"), "a\uD800\u00AA"); // not valid UTF-8 once encoded
 });
 
-Deno.test("scramPassword keeps pure ASCII as it is, control characters included", () => {
+test("scramPassword keeps pure ASCII as it is, control characters included", () => {
   assert.equal(scramPassword("\u0007bell"), "\u0007bell");
   assert.equal(scramPassword(""), "");
   assert.equal(scramPassword("pencil"), "pencil");
 });
 
-Deno.test("scramPassword checks the mapped, not normalized, characters as PostgreSQL does", () => {
+test("scramPassword checks the mapped, not normalized, characters as PostgreSQL does", () => {
   // pg_saslprep runs the prohibited and bidi checks on the mapped input, so TRADE MARK SIGN
   // (not LCat) passes, and the NFKC output "TM" is what the server hashed.
   assert.equal(scramPassword("\u05D0\u2122\u05D0"), "\u05D0TM\u05D0");
 });
 
-Deno.test("the stringprep tables are sorted, non-overlapping inclusive ranges", () => {
+test("the stringprep tables are sorted, non-overlapping inclusive ranges", () => {
   for (const [name, table] of Object.entries(STRINGPREP_TABLES)) {
     assert.equal(table.length % 2, 0, name);
     for (let i = 0; i < table.length; i += 2) {
@@ -98,7 +99,7 @@ Deno.test("the stringprep tables are sorted, non-overlapping inclusive ranges", 
   assert.deepEqual(STRINGPREP_TABLES.mappedToNothing.slice(0, 4), [0xad, 0xad, 0x34f, 0x34f]);
 });
 
-Deno.test("saslprep handles long inputs without overflowing the stack", () => {
+test("saslprep handles long inputs without overflowing the stack", () => {
   const long = "\u00E9".repeat(200_000);
   const result = saslprep(long);
   assert.equal(result.ok && result.value.length, 200_000);

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
@@ -31,7 +32,7 @@ async function clientAtFinal(serverFirst: string, options: Partial<ScramClientOp
   return await client.clientFinalMessage(encode(serverFirst)).then(() => client);
 }
 
-Deno.test("ScramClient reproduces the RFC 7677 section 3 exchange", async () => {
+test("ScramClient reproduces the RFC 7677 section 3 exchange", async () => {
   const client = rfcClient();
   assert.equal(client.mechanism, "SCRAM-SHA-256");
   assert.equal(decode(client.clientFirstMessage()), `n,,n=user,r=${RFC_CLIENT_NONCE}`);
@@ -40,7 +41,7 @@ Deno.test("ScramClient reproduces the RFC 7677 section 3 exchange", async () => 
   await client.verifyServerFinal(encode(RFC_SERVER_FINAL));
 });
 
-Deno.test("ScramServer reproduces the RFC 7677 section 3 exchange", async () => {
+test("ScramServer reproduces the RFC 7677 section 3 exchange", async () => {
   const salt = new Uint8Array(Buffer.from(RFC_SALT, "base64"));
   const verifier = await scramVerifier("pencil", { salt, iterations: 4096 });
   const server = new ScramServer(verifier, { nonce: RFC_SERVER_NONCE });
@@ -49,7 +50,7 @@ Deno.test("ScramServer reproduces the RFC 7677 section 3 exchange", async () => 
   assert.equal(decode(await server.serverFinalMessage(encode(RFC_CLIENT_FINAL))), RFC_SERVER_FINAL);
 });
 
-Deno.test("ScramClient sends PostgreSQL's empty user name and a random nonce by default", () => {
+test("ScramClient sends PostgreSQL's empty user name and a random nonce by default", () => {
   const first = decode(new ScramClient({ password: "x" }).clientFirstMessage());
   assert.match(first, /^n,,n=,r=[A-Za-z0-9+/]{24}$/);
   assert.notEqual(first, decode(new ScramClient({ password: "x" }).clientFirstMessage()));
@@ -57,7 +58,7 @@ Deno.test("ScramClient sends PostgreSQL's empty user name and a random nonce by 
   assert.equal(decode(escaped.clientFirstMessage()), "n,,n=a=3Db=2Cc,r=N");
 });
 
-Deno.test("scramVerifier matches PBKDF2 and HMAC computed by node:crypto", async () => {
+test("scramVerifier matches PBKDF2 and HMAC computed by node:crypto", async () => {
   const salt = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   const salted = pbkdf2Sync("s3cr\u00E9t", salt, 1234, 32, "sha256");
   const storedKey = createHash("sha256")
@@ -75,7 +76,7 @@ Deno.test("scramVerifier matches PBKDF2 and HMAC computed by node:crypto", async
   await assert.rejects(scramVerifier("x", { salt: new Uint8Array(0) }), RangeError);
 });
 
-Deno.test("scramVerifier reproduces verifiers made by PostgreSQL 15 from tricky passwords", async () => {
+test("scramVerifier reproduces verifiers made by PostgreSQL 15 from tricky passwords", async () => {
   // ALTER ROLE r PASSWORD U&'...' on a PostgreSQL 15.18 server, then SELECT rolpassword: the
   // server runs pg_saslprep, so these pin scramPassword to PostgreSQL's behaviour.
   const golden: [string, string][] = [
@@ -118,7 +119,7 @@ async function roundTrip(
   await client.verifyServerFinal(await server.serverFinalMessage(clientFinal));
 }
 
-Deno.test("client and server agree, with and without channel binding", async () => {
+test("client and server agree, with and without channel binding", async () => {
   const data = crypto.getRandomValues(new Uint8Array(32));
   await roundTrip({ password: "pw" }, "pw");
   await roundTrip({ password: "pw", channelBinding: { flag: "y" } }, "pw");
@@ -137,7 +138,7 @@ Deno.test("client and server agree, with and without channel binding", async () 
   assert.match(decode(plus.clientFirstMessage()), /^p=tls-server-end-point,,n=,r=/);
 });
 
-Deno.test("ScramServer refuses wrong passwords and channel binding mismatches", async () => {
+test("ScramServer refuses wrong passwords and channel binding mismatches", async () => {
   const data = new Uint8Array([1, 2, 3]);
   const rejects = (promise: Promise<void>, message: RegExp) =>
     assert.rejects(promise, (error: unknown) => {
@@ -168,7 +169,7 @@ Deno.test("ScramServer refuses wrong passwords and channel binding mismatches", 
   );
 });
 
-Deno.test("ScramServer rejects malformed client messages", async () => {
+test("ScramServer rejects malformed client messages", async () => {
   const verifier = await scramVerifier("pw", { iterations: 1 });
   for (const first of ["", "x,,n=,r=a", "n,a=admin,n=,r=a", "n,,m=x,n=,r=a", "n,,n=", "n,,n=,r="]) {
     assert.throws(
@@ -185,7 +186,7 @@ Deno.test("ScramServer rejects malformed client messages", async () => {
   assert.throws(() => new ScramServer("md5abc"), SyntaxError);
 });
 
-Deno.test("ScramClient rejects a wrong server signature", async () => {
+test("ScramClient rejects a wrong server signature", async () => {
   const client = await clientAtFinal(RFC_SERVER_FIRST);
   await assert.rejects(
     client.verifyServerFinal(encode("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G8=")),
@@ -201,7 +202,7 @@ Deno.test("ScramClient rejects a wrong server signature", async () => {
   await assert.rejects(client.verifyServerFinal(encode(RFC_SERVER_FINAL)), AuthenticationError);
 });
 
-Deno.test("ScramClient reports the server's e= error", async () => {
+test("ScramClient reports the server's e= error", async () => {
   const client = await clientAtFinal(RFC_SERVER_FIRST);
   await assert.rejects(client.verifyServerFinal(encode("e=invalid-proof")), {
     name: "AuthenticationError",
@@ -214,7 +215,7 @@ Deno.test("ScramClient reports the server's e= error", async () => {
   });
 });
 
-Deno.test("ScramClient rejects malformed server-first messages", async () => {
+test("ScramClient rejects malformed server-first messages", async () => {
   const salt = `s=${RFC_SALT}`;
   const nonce = `r=${RFC_CLIENT_NONCE}${RFC_SERVER_NONCE}`;
   const cases: [string, RegExp, Partial<ScramClientOptions>?][] = [
@@ -256,7 +257,7 @@ Deno.test("ScramClient rejects malformed server-first messages", async () => {
   await clientAtFinal(`${RFC_SERVER_FIRST},x=extension`);
 });
 
-Deno.test("ScramClient rejects invalid UTF-8, bad server-final and out-of-order calls", async () => {
+test("ScramClient rejects invalid UTF-8, bad server-final and out-of-order calls", async () => {
   const client = rfcClient();
   await assert.rejects(client.clientFinalMessage(encode(RFC_SERVER_FIRST)), /out of order/);
   await assert.rejects(rfcClient().verifyServerFinal(encode(RFC_SERVER_FINAL)), /out of order/);
@@ -274,7 +275,7 @@ Deno.test("ScramClient rejects invalid UTF-8, bad server-final and out-of-order 
   await extended.verifyServerFinal(encode(`${RFC_SERVER_FINAL},x=ignored`));
 });
 
-Deno.test("ScramClient never leaks anything but AuthenticationError on mangled input", async () => {
+test("ScramClient never leaks anything but AuthenticationError on mangled input", async () => {
   const valid = encode(RFC_SERVER_FIRST.replace("i=4096", "i=2"));
   for (let i = 0; i < valid.length; i++) {
     for (const mutate of [0x00, 0x2c, 0x3d, 0x80, 0xff]) {
@@ -293,7 +294,7 @@ Deno.test("ScramClient never leaks anything but AuthenticationError on mangled i
   }
 });
 
-Deno.test("ScramClient validates its options", () => {
+test("ScramClient validates its options", () => {
   assert.throws(() => new ScramClient({ password: "x", channelBinding: { flag: "p" } }), TypeError);
   assert.throws(
     () => new ScramClient({ password: "x", channelBinding: { flag: "n", data: new Uint8Array() } }),

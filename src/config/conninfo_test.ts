@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import { assert, assertEquals, assertThrows } from "./testdata/assert.ts";
 import { isConnectionUri, parseConnectionString, redactConnectionString } from "./conninfo.ts";
 
@@ -15,7 +16,7 @@ function assertNoLeak(fn: () => unknown, secret = SECRET): Error {
   return caught;
 }
 
-Deno.test("uri: full form with user, password, host, port, database", () => {
+test("uri: full form with user, password, host, port, database", () => {
   assertEquals(parseConnectionString("postgresql://alice:pw@db.example:6432/app"), {
     user: "alice",
     password: "pw",
@@ -25,7 +26,7 @@ Deno.test("uri: full form with user, password, host, port, database", () => {
   });
 });
 
-Deno.test("uri: postgres:// prefix and bare forms", () => {
+test("uri: postgres:// prefix and bare forms", () => {
   assertEquals(parseConnectionString("postgres://"), {});
   assertEquals(parseConnectionString("postgresql://localhost"), { host: "localhost" });
   assertEquals(parseConnectionString("postgresql://localhost:5433"), {
@@ -36,13 +37,13 @@ Deno.test("uri: postgres:// prefix and bare forms", () => {
   assertEquals(parseConnectionString("postgresql://user@/"), { user: "user" });
 });
 
-Deno.test("uri: prefix is case-sensitive like libpq", () => {
+test("uri: prefix is case-sensitive like libpq", () => {
   assert(isConnectionUri("postgres://x"));
   assert(!isConnectionUri("POSTGRES://x"));
   assert(!isConnectionUri("postgresql:/x"));
 });
 
-Deno.test("uri: IPv6 hosts with and without port", () => {
+test("uri: IPv6 hosts with and without port", () => {
   assertEquals(parseConnectionString("postgresql://[::1]:5433/db"), {
     host: "::1",
     port: "5433",
@@ -53,13 +54,13 @@ Deno.test("uri: IPv6 hosts with and without port", () => {
   });
 });
 
-Deno.test("uri: malformed IPv6 hosts are syntax errors", () => {
+test("uri: malformed IPv6 hosts are syntax errors", () => {
   assertThrows(() => parseConnectionString("postgresql://[::1"), SyntaxError, "]");
   assertThrows(() => parseConnectionString("postgresql://[]/db"), SyntaxError, "Empty IPv6");
   assertThrows(() => parseConnectionString("postgresql://[::1]x/db"), SyntaxError, "Unexpected");
 });
 
-Deno.test("uri: several hosts, ports kept positionally", () => {
+test("uri: several hosts, ports kept positionally", () => {
   assertEquals(parseConnectionString("postgresql://a:1,b:2,[::1]:3/db"), {
     host: "a,b,::1",
     port: "1,2,3",
@@ -69,19 +70,19 @@ Deno.test("uri: several hosts, ports kept positionally", () => {
   assertEquals(parseConnectionString("postgresql://a,b/db").port, ",");
 });
 
-Deno.test("uri: percent-decoding in every part", () => {
+test("uri: percent-decoding in every part", () => {
   assertEquals(
     parseConnectionString("postgresql://us%40er:p%3Aw%2Fd@h%61st/d%20b?application_name=a%26b"),
     { user: "us@er", password: "p:w/d", host: "hast", dbname: "d b", application_name: "a&b" },
   );
 });
 
-Deno.test("uri: plus sign is not a space and UTF-8 escapes decode", () => {
+test("uri: plus sign is not a space and UTF-8 escapes decode", () => {
   assertEquals(parseConnectionString("postgresql:///a+b").dbname, "a+b");
   assertEquals(parseConnectionString("postgresql:///caf%C3%A9").dbname, "café");
 });
 
-Deno.test("uri: bad percent-encoding and %00 are syntax errors without the text", () => {
+test("uri: bad percent-encoding and %00 are syntax errors without the text", () => {
   const e = assertNoLeak(() => parseConnectionString(`postgresql://u:${SECRET}%zz@h/db`));
   assert(e instanceof SyntaxError);
   assert(e.message.includes("password in URI"));
@@ -89,14 +90,14 @@ Deno.test("uri: bad percent-encoding and %00 are syntax errors without the text"
   assertThrows(() => parseConnectionString("postgresql:///db%4"), SyntaxError);
 });
 
-Deno.test("uri: Unix socket directory as percent-encoded host", () => {
+test("uri: Unix socket directory as percent-encoded host", () => {
   assertEquals(parseConnectionString("postgresql://%2Fvar%2Frun%2Fpostgresql/db"), {
     host: "/var/run/postgresql",
     dbname: "db",
   });
 });
 
-Deno.test("uri: Unix socket directory as host query parameter overrides authority", () => {
+test("uri: Unix socket directory as host query parameter overrides authority", () => {
   assertEquals(parseConnectionString("postgresql://ignored/db?host=/tmp&port=5433"), {
     host: "/tmp",
     port: "5433",
@@ -104,7 +105,7 @@ Deno.test("uri: Unix socket directory as host query parameter overrides authorit
   });
 });
 
-Deno.test("uri: query parameters accept any libpq keyword", () => {
+test("uri: query parameters accept any libpq keyword", () => {
   assertEquals(
     parseConnectionString(
       "postgresql:///db?sslmode=verify-full&target_session_attrs=read-write&connect_timeout=10",
@@ -118,12 +119,12 @@ Deno.test("uri: query parameters accept any libpq keyword", () => {
   );
 });
 
-Deno.test("uri: ssl=true is sslmode=require (libpq's JDBC compatibility)", () => {
+test("uri: ssl=true is sslmode=require (libpq's JDBC compatibility)", () => {
   assertEquals(parseConnectionString("postgresql://h?ssl=true"), { host: "h", sslmode: "require" });
   assertThrows(() => parseConnectionString("postgresql://h?ssl=false"), TypeError, '"ssl"');
 });
 
-Deno.test("uri: query parameter errors", () => {
+test("uri: query parameter errors", () => {
   assertThrows(() => parseConnectionString("postgresql://h?nonsense=1"), TypeError, "nonsense");
   assertThrows(() => parseConnectionString("postgresql://h?sslmode"), SyntaxError, "sslmode");
   assertThrows(() => parseConnectionString("postgresql://h?sslmode=a=b"), SyntaxError, "Extra");
@@ -133,7 +134,7 @@ Deno.test("uri: query parameter errors", () => {
   });
 });
 
-Deno.test("uri: an unencoded @ in the password still parses", () => {
+test("uri: an unencoded @ in the password still parses", () => {
   assertEquals(parseConnectionString("postgresql://u:p@ss@h/db"), {
     user: "u",
     password: "p@ss",
@@ -142,11 +143,11 @@ Deno.test("uri: an unencoded @ in the password still parses", () => {
   });
 });
 
-Deno.test("uri: empty password is kept, empty user is not", () => {
+test("uri: empty password is kept, empty user is not", () => {
   assertEquals(parseConnectionString("postgresql://:@h"), { password: "", host: "h" });
 });
 
-Deno.test("keyword/value: basic pairs and whitespace around =", () => {
+test("keyword/value: basic pairs and whitespace around =", () => {
   assertEquals(parseConnectionString("  host=a   port = 5432\tdbname=x\n"), {
     host: "a",
     port: "5432",
@@ -156,7 +157,7 @@ Deno.test("keyword/value: basic pairs and whitespace around =", () => {
   assertEquals(parseConnectionString("   "), {});
 });
 
-Deno.test("keyword/value: quoting and backslash escapes", () => {
+test("keyword/value: quoting and backslash escapes", () => {
   assertEquals(parseConnectionString("password='it\\'s a \\\\ test' user=u"), {
     password: "it's a \\ test",
     user: "u",
@@ -166,37 +167,37 @@ Deno.test("keyword/value: quoting and backslash escapes", () => {
   assertEquals(parseConnectionString("application_name=''").application_name, "");
 });
 
-Deno.test("keyword/value: libpq skips whitespace after =, so an empty value swallows the next word", () => {
+test("keyword/value: libpq skips whitespace after =, so an empty value swallows the next word", () => {
   assertEquals(parseConnectionString("host= port=5"), { host: "port=5" });
 });
 
-Deno.test("keyword/value: the later setting of a keyword wins", () => {
+test("keyword/value: the later setting of a keyword wins", () => {
   assertEquals(parseConnectionString("port=1 port=2").port, "2");
 });
 
-Deno.test("keyword/value: doubled quotes are not an escape in libpq", () => {
+test("keyword/value: doubled quotes are not an escape in libpq", () => {
   const e = assertNoLeak(() => parseConnectionString(`password='${SECRET}''s'`));
   assert(e instanceof SyntaxError);
 });
 
-Deno.test("keyword/value: unterminated quote names the key, not the value", () => {
+test("keyword/value: unterminated quote names the key, not the value", () => {
   const e = assertNoLeak(() => parseConnectionString(`host=h password='${SECRET}`));
   assert(e instanceof SyntaxError);
   assert(e.message.includes('"password"'), e.message);
 });
 
-Deno.test("keyword/value: a password with an unquoted space does not leak", () => {
+test("keyword/value: a password with an unquoted space does not leak", () => {
   const e = assertNoLeak(() => parseConnectionString(`password=x ${SECRET}`));
   assert(e instanceof SyntaxError);
   assert(e.message.includes("Missing"), e.message);
 });
 
-Deno.test("keyword/value: unknown keyword is a TypeError naming it", () => {
+test("keyword/value: unknown keyword is a TypeError naming it", () => {
   assertThrows(() => parseConnectionString("host=a bogus=1"), TypeError, '"bogus"');
   assertThrows(() => parseConnectionString("database=x"), TypeError, '"database"');
 });
 
-Deno.test("redactConnectionString masks secrets in both forms", () => {
+test("redactConnectionString masks secrets in both forms", () => {
   assertEquals(
     redactConnectionString(`postgres://u:${SECRET}@h/db?sslpassword=k&sslmode=require`),
     "postgres://u:********@h/db?sslpassword=********&sslmode=require",

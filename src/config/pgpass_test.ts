@@ -1,3 +1,8 @@
+import { test } from "../../tests/harness/test.ts";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import { assert, assertEquals } from "./testdata/assert.ts";
 import { staticConfigHost, type StaticFile } from "./host.ts";
 import { findPgpassPassword, lookupPassword } from "./pgpass.ts";
@@ -5,33 +10,33 @@ import { resolveConfig } from "./resolve.ts";
 
 const target = { host: "db", port: "5432", database: "app", user: "alice" };
 
-Deno.test("pgpass: first matching line wins; wildcards match anything", () => {
+test("pgpass: first matching line wins; wildcards match anything", () => {
   const text = "other:*:*:*:no\ndb:5432:app:alice:first\n*:*:*:*:second\n";
   assertEquals(findPgpassPassword(text, target), "first");
   assertEquals(findPgpassPassword(text, { ...target, host: "x" }), "second");
 });
 
-Deno.test("pgpass: every field must match", () => {
+test("pgpass: every field must match", () => {
   const text = "db:5433:*:*:a\ndb:*:other:*:b\ndb:*:*:bob:c\n";
   assertEquals(findPgpassPassword(text, target), undefined);
 });
 
-Deno.test("pgpass: * only acts as a wildcard when it is the whole field", () => {
+test("pgpass: * only acts as a wildcard when it is the whole field", () => {
   assertEquals(findPgpassPassword("d*:*:*:*:x\n", target), undefined);
   assertEquals(findPgpassPassword("d*:*:*:*:x\n", { ...target, host: "d*" }), "x");
 });
 
-Deno.test("pgpass: backslash escapes colons and backslashes in fields and password", () => {
+test("pgpass: backslash escapes colons and backslashes in fields and password", () => {
   const text = "db:*:a\\:b:*:p\\:w\\\\d:ignored\n";
   assertEquals(findPgpassPassword(text, { ...target, database: "a:b" }), "p:w\\d");
 });
 
-Deno.test("pgpass: comments, blank lines, CRLF endings", () => {
+test("pgpass: comments, blank lines, CRLF endings", () => {
   const text = "# db:*:*:*:commented\r\n\r\ndb:*:*:*:crlf\r\n";
   assertEquals(findPgpassPassword(text, target), "crlf");
 });
 
-Deno.test("pgpass: lines with too few fields never match", () => {
+test("pgpass: lines with too few fields never match", () => {
   assertEquals(findPgpassPassword("db:5432:app\n", target), undefined);
 });
 
@@ -49,14 +54,14 @@ async function lookup(
   return { password, warnings };
 }
 
-Deno.test("lookupPassword: localhost matches the default Unix socket directory", async () => {
+test("lookupPassword: localhost matches the default Unix socket directory", async () => {
   const files = { "/h/.pgpass": "localhost:5432:*:alice:local\n" };
   assertEquals((await lookup("", files, { unixSockets: true })).password, "local");
   assertEquals((await lookup("host=/tmp", files, { unixSockets: true })).password, "local");
   assertEquals((await lookup("host=localhost", files)).password, "local");
 });
 
-Deno.test("lookupPassword: a non-default socket directory is matched literally", async () => {
+test("lookupPassword: a non-default socket directory is matched literally", async () => {
   const files = { "/h/.pgpass": "localhost:*:*:*:local\n/sock:*:*:*:sock\n" };
   assertEquals((await lookup("host=/sock", files)).password, "sock");
   const debian = { unixSockets: true, defaultSocketDir: "/var/run/postgresql" };
@@ -64,12 +69,12 @@ Deno.test("lookupPassword: a non-default socket directory is matched literally",
   assertEquals((await lookup("host=/tmp", files, debian)).password, undefined);
 });
 
-Deno.test("lookupPassword: hostaddr is matched when no host name is given", async () => {
+test("lookupPassword: hostaddr is matched when no host name is given", async () => {
   const files = { "/h/.pgpass": "10.0.0.1:*:*:*:byaddr\n" };
   assertEquals((await lookup("hostaddr=10.0.0.1", files)).password, "byaddr");
 });
 
-Deno.test("lookupPassword: PGPASSFILE-style passfile keyword and per-host port", async () => {
+test("lookupPassword: PGPASSFILE-style passfile keyword and per-host port", async () => {
   const files = { "/pw": "b:6000:*:*:second-host\n" };
   const host = staticConfigHost({ USER: "alice" }, files);
   const config = await resolveConfig("host=a,b port=5999,6000 passfile=/pw", undefined, host);
@@ -77,7 +82,7 @@ Deno.test("lookupPassword: PGPASSFILE-style passfile keyword and per-host port",
   assertEquals(await lookupPassword(config, config.hosts[1]!, host), "second-host");
 });
 
-Deno.test("lookupPassword: an explicit password wins; a function is called", async () => {
+test("lookupPassword: an explicit password wins; a function is called", async () => {
   const files = { "/h/.pgpass": "*:*:*:*:file\n" };
   assertEquals((await lookup("host=x password=given", files)).password, "given");
   const host = staticConfigHost({ HOME: "/h", USER: "u" }, files);
@@ -89,12 +94,12 @@ Deno.test("lookupPassword: an explicit password wins; a function is called", asy
   assertEquals(await lookupPassword(config, config.hosts[0]!, host), "token2");
 });
 
-Deno.test("lookupPassword: an empty explicit password falls through to the file", async () => {
+test("lookupPassword: an empty explicit password falls through to the file", async () => {
   const files = { "/h/.pgpass": "*:*:*:*:file\n" };
   assertEquals((await lookup("host=x password=''", files)).password, "file");
 });
 
-Deno.test("lookupPassword: group- or world-accessible file is ignored with a warning", async () => {
+test("lookupPassword: group- or world-accessible file is ignored with a warning", async () => {
   for (const mode of [0o640, 0o604, 0o660, 0o700 | 0o010]) {
     const files = { "/h/.pgpass": { text: "*:*:*:*:file\n", mode } };
     const { password, warnings } = await lookup("host=x", files);
@@ -107,37 +112,37 @@ Deno.test("lookupPassword: group- or world-accessible file is ignored with a war
   assertEquals(ok, { password: "file", warnings: [] });
 });
 
-Deno.test("lookupPassword: a password file that is not a regular file is ignored", async () => {
+test("lookupPassword: a password file that is not a regular file is ignored", async () => {
   const files = { "/h/.pgpass": { text: "*:*:*:*:file\n", mode: 0o040600 } };
   const { password, warnings } = await lookup("host=x", files);
   assertEquals(password, undefined);
   assert(warnings[0]!.includes("not a plain file"));
 });
 
-Deno.test("lookupPassword: a missing file yields nothing and no warning", async () => {
+test("lookupPassword: a missing file yields nothing and no warning", async () => {
   assertEquals(await lookup("host=x", {}), { password: undefined, warnings: [] });
 });
 
-Deno.test("lookupPassword: a real file's mode is honoured (Deno.chmod)", async () => {
-  if (Deno.build.os === "windows") return;
-  const dir = await Deno.makeTempDir();
+test("lookupPassword: a real file's mode is honoured (chmod)", async () => {
+  if (process.platform === "win32") return;
+  const dir = await mkdtemp(join(tmpdir(), "pgline-pgpass-"));
   try {
-    const path = `${dir}/pgpass`;
-    await Deno.writeTextFile(path, "*:*:*:*:from-disk\n");
+    const path = join(dir, "pgpass");
+    await writeFile(path, "*:*:*:*:from-disk\n");
     const host = {
       ...staticConfigHost({ USER: "alice" }),
-      readTextFile: (p: string) => Deno.readTextFile(p).catch(() => undefined),
-      fileMode: (p: string) => Deno.stat(p).then((s) => s.mode ?? undefined, () => undefined),
+      readTextFile: (p: string) => readFile(p, "utf8").catch(() => undefined),
+      fileMode: (p: string) => stat(p).then((s) => s.mode, () => undefined),
     };
     const config = await resolveConfig(`host=x passfile=${path}`, undefined, host);
-    await Deno.chmod(path, 0o644);
+    await chmod(path, 0o644);
     const warnings: string[] = [];
     const warn = (m: string) => warnings.push(m);
     assertEquals(await lookupPassword(config, config.hosts[0]!, host, { warn }), undefined);
     assertEquals(warnings.length, 1);
-    await Deno.chmod(path, 0o600);
+    await chmod(path, 0o600);
     assertEquals(await lookupPassword(config, config.hosts[0]!, host, { warn }), "from-disk");
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await rm(dir, { recursive: true });
   }
 });

@@ -1,3 +1,5 @@
+import { test } from "../../tests/harness/test.ts";
+import { inspect } from "node:util";
 import { assert, assertEquals, assertRejects } from "./testdata/assert.ts";
 import { resolve, SECRET } from "./testdata/resolve_helpers.ts";
 import { type ConnectOptions, formatConfig, redactConfig } from "../config.ts";
@@ -11,7 +13,7 @@ async function rejectsWithoutLeak(
   assert(!e.message.includes(SECRET), `message leaks the password: ${e.message}`);
 }
 
-Deno.test("object form: camelCase twins, arrays for lists, dbname refused with a hint", async () => {
+test("object form: camelCase twins, arrays for lists, dbname refused with a hint", async () => {
   const c = await resolve({
     host: ["a", "b"],
     port: [1, "2"],
@@ -29,14 +31,14 @@ Deno.test("object form: camelCase twins, arrays for lists, dbname refused with a
   await assertRejects(resolve({ bogus: 1 } as ConnectOptions), TypeError, '"bogus"');
 });
 
-Deno.test("object form: wrong JavaScript types are TypeErrors naming the option", async () => {
+test("object form: wrong JavaScript types are TypeErrors naming the option", async () => {
   await assertRejects(resolve({ port: true } as unknown as ConnectOptions), TypeError, '"port"');
   await assertRejects(resolve({ sslSni: "1" } as unknown as ConnectOptions), TypeError, '"sslSni"');
   await assertRejects(resolve({ host: ["a,b"] }), RangeError, '","');
   await assertRejects(resolve({ keepalivesIdle: 1.5 }), RangeError, "keepalivesIdle");
 });
 
-Deno.test("options: client-only fields are carried through", async () => {
+test("options: client-only fields are carried through", async () => {
   const onNotice = (_: Record<string, string | number>) => {};
   const transport = { kind: "fake" };
   const c = await resolve("host=h", { onNotice, transport });
@@ -44,7 +46,7 @@ Deno.test("options: client-only fields are carried through", async () => {
   assert(c.transport === transport);
 });
 
-Deno.test("secrets: errors never contain the password", async () => {
+test("secrets: errors never contain the password", async () => {
   await rejectsWithoutLeak(resolve(`password=${SECRET} sslmode=bogus`), RangeError, "sslmode");
   await rejectsWithoutLeak(resolve(`postgres://u:${SECRET}@h:99999/db`), RangeError, "port");
   await rejectsWithoutLeak(resolve(`password='${SECRET}`), SyntaxError, "password");
@@ -56,7 +58,7 @@ Deno.test("secrets: errors never contain the password", async () => {
   );
 });
 
-Deno.test("secrets: toString, JSON and inspection are redacted", async () => {
+test("secrets: toString, JSON and inspection are redacted", async () => {
   const c = await resolve(`host=db user=u password=${SECRET} sslpassword=${SECRET}`);
   assertEquals(c.password, SECRET);
   assertEquals(String(c), "host=db port=5432 dbname=u user=u password=******** sslmode=prefer");
@@ -64,11 +66,22 @@ Deno.test("secrets: toString, JSON and inspection are redacted", async () => {
   const json = JSON.stringify(c);
   assert(!json.includes(SECRET), json);
   assert(json.includes('"sslPassword":"********"'));
-  assert(!Deno.inspect(c).includes(SECRET));
+  assert(!inspect(c).includes(SECRET), inspect(c));
+  assert(inspect(c).startsWith("ResolvedConfig { host=db"), inspect(c));
+  assert(!inspect({ nested: [c] }).includes(SECRET));
+  // The runtime's own inspection too (what its console.log prints).
+  const own = globalThis as {
+    Deno?: { inspect(value: unknown): string };
+    Bun?: { inspect(value: unknown): string };
+  };
+  for (const runtimeInspect of [own.Deno?.inspect, own.Bun?.inspect]) {
+    if (runtimeInspect === undefined) continue;
+    assert(!runtimeInspect(c).includes(SECRET), runtimeInspect(c));
+  }
   assertEquals(redactConfig(c).password, "********");
 });
 
-Deno.test("secrets: a password function is redacted and not called while resolving", async () => {
+test("secrets: a password function is redacted and not called while resolving", async () => {
   let called = false;
   const c = await resolve("host=h", { password: () => (called = true, SECRET) });
   assert(!called);
@@ -76,7 +89,7 @@ Deno.test("secrets: a password function is redacted and not called while resolvi
   assert(!JSON.stringify(c).includes("function"));
 });
 
-Deno.test("URL objects are accepted", async () => {
+test("URL objects are accepted", async () => {
   const c = await resolve(new URL("postgres://u@db.example:6000/app"));
   assertEquals(c.hosts[0], { host: "db.example", port: 6000, type: "tcp" });
   assertEquals(c.database, "app");

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./testdata/assert.ts";
 import { staticConfigHost } from "./host.ts";
 import { parseServiceFile, readService } from "./service_file.ts";
@@ -19,32 +20,32 @@ port=9999
 host=later-host
 `;
 
-Deno.test("service file: picks the named section, first setting wins, whitespace trimmed", () => {
+test("service file: picks the named section, first setting wins, whitespace trimmed", () => {
   const s = parseServiceFile(FILE, "app", "f");
   assert(s.found);
   assertEquals(s.values, { host: "app-host", port: "6432", dbname: "appdb" });
 });
 
-Deno.test("service file: a missing section is reported as not found", () => {
+test("service file: a missing section is reported as not found", () => {
   assertEquals(parseServiceFile(FILE, "nope", "f"), { found: false, values: {} });
 });
 
-Deno.test("service file: no trimming around =, as in libpq", () => {
+test("service file: no trimming around =, as in libpq", () => {
   assertThrows(() => parseServiceFile("[a]\nhost = x\n", "a", "f"), TypeError, '"host "');
 });
 
-Deno.test("service file: errors name the file and line", () => {
+test("service file: errors name the file and line", () => {
   assertThrows(() => parseServiceFile("[a]\nhost\n", "a", "/p"), SyntaxError, '"/p", line 2');
   assertThrows(() => parseServiceFile("[a]\nbogus=1\n", "a", "/p"), TypeError, '"bogus"');
   assertThrows(() => parseServiceFile("[a]\nservice=b\n", "a", "/p"), SyntaxError, "Nested");
   assertThrows(() => parseServiceFile("[a]\nservicefile=b\n", "a", "/p"), SyntaxError, "Nested");
 });
 
-Deno.test("service file: errors in other sections are not reported", () => {
+test("service file: errors in other sections are not reported", () => {
   assertEquals(parseServiceFile("[b]\nbogus\n[a]\nport=1\n", "a", "f").values, { port: "1" });
 });
 
-Deno.test("service file: the user file wins over the system file", async () => {
+test("service file: the user file wins over the system file", async () => {
   const host = staticConfigHost({ HOME: "/h", PGSYSCONFDIR: "/etc/pg" }, {
     "/h/.pg_service.conf": "[s]\nport=1\n",
     "/etc/pg/pg_service.conf": "[s]\nport=2\nhost=sys\n",
@@ -54,7 +55,7 @@ Deno.test("service file: the user file wins over the system file", async () => {
   assertEquals(path, "/h/.pg_service.conf");
 });
 
-Deno.test("service file: falls back to PGSYSCONFDIR when the user file lacks the service", async () => {
+test("service file: falls back to PGSYSCONFDIR when the user file lacks the service", async () => {
   const host = staticConfigHost({ HOME: "/h", PGSYSCONFDIR: "/etc/pg" }, {
     "/h/.pg_service.conf": "[other]\nport=1\n",
     "/etc/pg/pg_service.conf": "[s]\nport=2\n",
@@ -62,7 +63,7 @@ Deno.test("service file: falls back to PGSYSCONFDIR when the user file lacks the
   assertEquals((await readService("s", undefined, host)).values, { port: "2" });
 });
 
-Deno.test("service file: PGSERVICEFILE and the servicefile keyword choose the user file", async () => {
+test("service file: PGSERVICEFILE and the servicefile keyword choose the user file", async () => {
   const host = staticConfigHost({ HOME: "/h", PGSERVICEFILE: "/env.conf" }, {
     "/h/.pg_service.conf": "[s]\nport=1\n",
     "/env.conf": "[s]\nport=2\n",
@@ -72,14 +73,14 @@ Deno.test("service file: PGSERVICEFILE and the servicefile keyword choose the us
   assertEquals((await readService("s", "/kw.conf", host)).values, { port: "3" });
 });
 
-Deno.test("service file: the host's sysConfDir is used when PGSYSCONFDIR is unset", async () => {
+test("service file: the host's sysConfDir is used when PGSYSCONFDIR is unset", async () => {
   const host = staticConfigHost({}, { "/opt/etc/pg_service.conf": "[s]\nport=4\n" }, {
     sysConfDir: "/opt/etc",
   });
   assertEquals((await readService("s", undefined, host)).values, { port: "4" });
 });
 
-Deno.test("service file: an undefined service is an error", async () => {
+test("service file: an undefined service is an error", async () => {
   await assertRejects(
     readService("missing", undefined, staticConfigHost({ HOME: "/h" })),
     RangeError,

@@ -230,6 +230,17 @@ export class Liveness {
       return;
     }
     const grace = this.#options.cancelGrace;
+    // A cancel that reaches the backend while it is still reading the request (it was pipelined
+    // and had not started) is ignored by PostgreSQL; if the request is still running a moment
+    // later, say it once more before the grace period runs out.
+    const again = setTimeout(() => {
+      if (this.#host.failed() || !this.#host.isPending(request)) return;
+      if (this.#cancelling !== undefined) return;
+      this.#cancelling = this.cancel().catch(() => {}).finally(() => {
+        this.#cancelling = undefined;
+      });
+    }, Math.min(1000, grace / 2));
+    unrefTimer(again);
     const timer = setTimeout(() => {
       if (!this.#host.failed() && this.#host.isPending(request)) {
         this.#host.fail(

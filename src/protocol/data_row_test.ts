@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { BackendStreamReader, DataRow, ProtocolError } from "./mod.ts";
 import { bytes, i16, i32, tagged } from "./testdata/golden.ts";
@@ -28,7 +29,7 @@ function randomValue(rand: () => number): Uint8Array | null {
   return new TextEncoder().encode(s);
 }
 
-Deno.test("values() equals a plain UTF-8 decode of each field, however the stream is chunked", () => {
+test("values() equals a plain UTF-8 decode of each field, however the stream is chunked", () => {
   const rand = prng(7);
   for (let round = 0; round < 300; round++) {
     const rows: (Uint8Array | null)[][] = [];
@@ -66,13 +67,13 @@ Deno.test("values() equals a plain UTF-8 decode of each field, however the strea
   }
 });
 
-Deno.test("a value starting with a byte order mark keeps it", () => {
+test("a value starting with a byte order mark keeps it", () => {
   const row = DataRow.from(["\uFEFFx", "\uFEFF"]);
   assert.deepEqual(row.values(), ["\uFEFFx", "\uFEFF"]);
   assert.equal(row.text(0), "\uFEFFx");
 });
 
-Deno.test("field access: views, lengths, NULLs and range checks", () => {
+test("field access: views, lengths, NULLs and range checks", () => {
   const row = DataRow.from(["abc", null, ""]);
   assert.equal(row.columnCount, 3);
   assert.deepEqual(row.field(0), new TextEncoder().encode("abc"));
@@ -83,7 +84,7 @@ Deno.test("field access: views, lengths, NULLs and range checks", () => {
   assert.throws(() => row.field(-1), RangeError);
 });
 
-Deno.test("DataRow column count is read as unsigned and checked against the body", () => {
+test("DataRow column count is read as unsigned and checked against the body", () => {
   const reader = new BackendStreamReader();
   reader.push(tagged("D", [0xff, 0xff]));
   assert.throws(() => reader.next(), ProtocolError);

@@ -3,6 +3,8 @@
  * only failure allowed is ProtocolError; whatever decodes must format, re-encode and decode again
  * to the same thing.
  */
+import { test } from "../../tests/harness/test.ts";
+import process from "node:process";
 import assert from "node:assert/strict";
 import {
   BackendStreamReader,
@@ -19,8 +21,8 @@ import { BACKEND_GOLDEN, bytes, FRONTEND_GOLDEN, i32 } from "./testdata/golden.t
 import { normalize } from "./testdata/normalize.ts";
 import { prng } from "../testdata/prng.ts";
 
-const SEED = Number(Deno.env.get("PGLINE_FUZZ_SEED") ?? 0x5eed2026);
-const CASES = Number(Deno.env.get("PGLINE_FUZZ_CASES") ?? 50000);
+const SEED = Number(process.env["PGLINE_FUZZ_SEED"] ?? 0x5eed2026);
+const CASES = Number(process.env["PGLINE_FUZZ_CASES"] ?? 50000);
 
 const BACKEND_TAGS = "R K 2 3 C G H W d c D I E V v n N A t S 1 s Z T".split(" ");
 const FRONTEND_TAGS = "p Q P B D E C S H X d c f F".split(" ");
@@ -96,7 +98,7 @@ function exercise(msg: BackendMessage | FrontendMessage): void {
   }
 }
 
-Deno.test(`fuzz: backend reader (seed ${SEED}, ${CASES} cases) fails only with ProtocolError`, () => {
+test(`fuzz: backend reader (seed ${SEED}, ${CASES} cases) fails only with ProtocolError`, () => {
   console.log(`fuzz seed ${SEED} (set PGLINE_FUZZ_SEED to replay), ${CASES} cases`);
   const rand = prng(SEED);
   const golden = BACKEND_GOLDEN.map((g) => g.wire);
@@ -128,7 +130,7 @@ Deno.test(`fuzz: backend reader (seed ${SEED}, ${CASES} cases) fails only with P
   assert.ok(decoded > CASES / 10 && rejected > CASES / 10);
 });
 
-Deno.test(`fuzz: frontend reader (seed ${SEED}, ${CASES} cases) fails only with ProtocolError`, () => {
+test(`fuzz: frontend reader (seed ${SEED}, ${CASES} cases) fails only with ProtocolError`, () => {
   const rand = prng(SEED ^ 0xf00d);
   const golden = FRONTEND_GOLDEN.filter((g) => g.wire[0] !== 0).map((g) => g.wire);
   const startup = FRONTEND_GOLDEN.filter((g) => g.wire[0] === 0).map((g) => g.wire);

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import {
   BackendStreamReader,
@@ -33,29 +34,29 @@ function encodeBackend(msg: BackendMessage): Uint8Array {
 }
 
 for (const g of FRONTEND_GOLDEN) {
-  Deno.test(`golden frontend ${g.name}: decode`, () => {
+  test(`golden frontend ${g.name}: decode`, () => {
     const [tag, start, end] = bodyOf(g.wire, isUntagged(g));
     const decoded = tag === -1
       ? decodeStartupPacket(g.wire, start, end)
       : decodeFrontendMessage(tag, g.wire, start, end, g.passwordKind);
     assert.deepEqual(normalize(decoded), normalize(g.message));
   });
-  Deno.test(`golden frontend ${g.name}: encode`, () => {
+  test(`golden frontend ${g.name}: encode`, () => {
     assert.deepEqual(encodeFrontendMessage(g.message), g.wire);
   });
 }
 
 for (const g of BACKEND_GOLDEN) {
-  Deno.test(`golden backend ${g.name}: decode`, () => {
+  test(`golden backend ${g.name}: decode`, () => {
     const decoded = decodeBackendMessage(g.wire[0]!, g.wire, 5, g.wire.length);
     assert.deepEqual(normalize(decoded), normalize(g.message));
   });
-  Deno.test(`golden backend ${g.name}: encode`, () => {
+  test(`golden backend ${g.name}: encode`, () => {
     assert.deepEqual(encodeBackend(g.message), g.wire);
   });
 }
 
-Deno.test("precomputed frames match their encodings", () => {
+test("precomputed frames match their encodings", () => {
   assert.deepEqual(FRAMES.Sync, Uint8Array.of(0x53, 0, 0, 0, 4));
   assert.deepEqual(FRAMES.Flush, Uint8Array.of(0x48, 0, 0, 0, 4));
   assert.deepEqual(FRAMES.Terminate, Uint8Array.of(0x58, 0, 0, 0, 4));
@@ -64,7 +65,7 @@ Deno.test("precomputed frames match their encodings", () => {
   assert.deepEqual(FRAMES.GSSENCRequest, Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30));
 });
 
-Deno.test("round trip: encode then decode gives the message back (backend)", () => {
+test("round trip: encode then decode gives the message back (backend)", () => {
   for (const g of BACKEND_GOLDEN) {
     const wire = encodeBackend(g.message);
     const reader = new BackendStreamReader();
@@ -74,7 +75,7 @@ Deno.test("round trip: encode then decode gives the message back (backend)", () 
   }
 });
 
-Deno.test("round trip: encode then decode gives the message back (frontend)", () => {
+test("round trip: encode then decode gives the message back (frontend)", () => {
   for (const g of FRONTEND_GOLDEN) {
     const reader = new FrontendStreamReader();
     if (!isUntagged(g)) {
@@ -94,7 +95,7 @@ Deno.test("round trip: encode then decode gives the message back (frontend)", ()
   }
 });
 
-Deno.test("round trip of generated messages with edge values", () => {
+test("round trip of generated messages with edge values", () => {
   const big = "x".repeat(100_000);
   const msgs: FrontendMessage[] = [
     { type: "Query", sql: big },

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { BackendStreamReader, FrontendStreamReader, ProtocolError } from "./mod.ts";
 import type { BackendMessage, FrontendMessage } from "./messages.ts";
@@ -58,19 +59,19 @@ function readFrontend(chunks: Uint8Array[], kinds: PasswordPacketKind[]): unknow
   return out;
 }
 
-Deno.test("backend stream split in two at every byte offset", () => {
+test("backend stream split in two at every byte offset", () => {
   for (let k = 0; k <= BACKEND_STREAM.length; k++) {
     const got = readBackend([BACKEND_STREAM.subarray(0, k), BACKEND_STREAM.subarray(k)]);
     assert.deepEqual(got, BACKEND_EXPECTED, `split at ${k}`);
   }
 });
 
-Deno.test("backend stream fed one byte at a time", () => {
+test("backend stream fed one byte at a time", () => {
   const chunks = Array.from(BACKEND_STREAM, (_, i) => BACKEND_STREAM.subarray(i, i + 1));
   assert.deepEqual(readBackend(chunks), BACKEND_EXPECTED);
 });
 
-Deno.test("frontend stream split in two at every byte offset", () => {
+test("frontend stream split in two at every byte offset", () => {
   for (let k = 0; k <= FRONTEND_STREAM.length; k++) {
     const got = readFrontend(
       [FRONTEND_STREAM.subarray(0, k), FRONTEND_STREAM.subarray(k)],
@@ -80,12 +81,12 @@ Deno.test("frontend stream split in two at every byte offset", () => {
   }
 });
 
-Deno.test("frontend stream fed one byte at a time", () => {
+test("frontend stream fed one byte at a time", () => {
   const chunks = Array.from(FRONTEND_STREAM, (_, i) => FRONTEND_STREAM.subarray(i, i + 1));
   assert.deepEqual(readFrontend(chunks, KINDS), FRONTEND_EXPECTED);
 });
 
-Deno.test("each golden message split at every offset into three chunks", () => {
+test("each golden message split at every offset into three chunks", () => {
   for (const g of BACKEND_GOLDEN) {
     const w = g.wire;
     for (let a = 0; a <= w.length; a++) {
@@ -97,7 +98,7 @@ Deno.test("each golden message split at every offset into three chunks", () => {
   }
 });
 
-Deno.test("frontend reader switches to tagged messages only after StartupMessage", () => {
+test("frontend reader switches to tagged messages only after StartupMessage", () => {
   const reader = new FrontendStreamReader();
   reader.push(bytes(i32(8), [0x04, 0xd2, 0x16, 0x2f]));
   assert.equal(reader.next()?.type, "SSLRequest");
@@ -109,7 +110,7 @@ Deno.test("frontend reader switches to tagged messages only after StartupMessage
   assert.equal(reader.next()?.type, "Query");
 });
 
-Deno.test("DataRow and CopyData inside one chunk are views of it (zero-copy)", () => {
+test("DataRow and CopyData inside one chunk are views of it (zero-copy)", () => {
   const chunk = bytes(tagged("D", [0, 1], i32(3), "abc"), tagged("d", "xyz"));
   const reader = new BackendStreamReader();
   reader.push(chunk);
@@ -134,7 +135,7 @@ function expectProtocolError(
   assert.throws(() => reader.next(), ProtocolError);
 }
 
-Deno.test("malformed backend input raises ProtocolError saying what and where", () => {
+test("malformed backend input raises ProtocolError saying what and where", () => {
   expectProtocolError(bytes([0x5a], i32(3)), /Invalid message length 3/);
   expectProtocolError(bytes([0x5a], i32(-1)), /Invalid message length -1/);
   expectProtocolError(bytes([0x44], i32(1000)), /exceeds the maximum of 100 bytes/, {
@@ -157,7 +158,7 @@ Deno.test("malformed backend input raises ProtocolError saying what and where", 
   expectProtocolError(bytes(tagged("Z", "I"), tagged("Z", "X")), /stream offset 6/);
 });
 
-Deno.test("malformed frontend input raises ProtocolError", () => {
+test("malformed frontend input raises ProtocolError", () => {
   const cases: [Uint8Array, RegExp][] = [
     [untagged(i32(0x00020000)), /unsupported protocol version 2.0/],
     [untagged(i32(80877105)), /unknown request code/],
@@ -179,13 +180,13 @@ Deno.test("malformed frontend input raises ProtocolError", () => {
   }
 });
 
-Deno.test("an oversized declared length is refused before allocating", () => {
+test("an oversized declared length is refused before allocating", () => {
   const reader = new BackendStreamReader({ maxMessageSize: 1 << 20 });
   reader.push(bytes([0x44], i32(0x7fffffff)));
   assert.throws(() => reader.next(), /exceeds the maximum/);
 });
 
-Deno.test("push before the previous chunk was read is a programming error", () => {
+test("push before the previous chunk was read is a programming error", () => {
   const reader = new BackendStreamReader();
   reader.push(bytes(tagged("Z", "I"), tagged("Z", "I")));
   reader.next();

@@ -1,7 +1,8 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { DataRow, formatMessage, traceLine } from "./mod.ts";
 
-Deno.test("trace lines name the direction and the message", () => {
+test("trace lines name the direction and the message", () => {
   assert.equal(
     traceLine("F2B", { type: "Query", sql: "SELECT 1 as a;" }),
     '[F2B] Query sql="SELECT 1 as a;"',
@@ -17,7 +18,7 @@ Deno.test("trace lines name the direction and the message", () => {
   assert.equal(traceLine("B2F", DataRow.from(["1", null])), '[B2F] DataRow ["1", null]');
 });
 
-Deno.test("startup message shows the protocol version as major.minor", () => {
+test("startup message shows the protocol version as major.minor", () => {
   const line = formatMessage({
     type: "StartupMessage",
     protocolVersion: 196610,
@@ -26,7 +27,7 @@ Deno.test("startup message shows the protocol version as major.minor", () => {
   assert.equal(line, 'StartupMessage protocolVersion=3.2 parameters={user: "u"}');
 });
 
-Deno.test("secrets are redacted unless asked for", () => {
+test("secrets are redacted unless asked for", () => {
   const msg = { type: "PasswordMessage", password: "hunter2" } as const;
   assert.equal(formatMessage(msg), "PasswordMessage password=<redacted>");
   assert.equal(formatMessage(msg, { showSecrets: true }), 'PasswordMessage password="hunter2"');
@@ -34,7 +35,7 @@ Deno.test("secrets are redacted unless asked for", () => {
   assert.equal(formatMessage(key), "BackendKeyData processId=7 secretKey=<redacted>");
 });
 
-Deno.test("bytes show as text when printable, else as truncated hex", () => {
+test("bytes show as text when printable, else as truncated hex", () => {
   assert.equal(
     formatMessage({ type: "CopyData", data: new TextEncoder().encode("1\tx\n") }),
     'CopyData data="1\\tx\\n"',

@@ -1,9 +1,10 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { compileFragment, MAX_PARAMETERS } from "./compile.ts";
 import { sql, SQL_FRAGMENT, SqlFragment } from "./fragment.ts";
 import { inList, join, unsafe } from "./helpers.ts";
 
-Deno.test("plain values become numbered parameters", () => {
+test("plain values become numbered parameters", () => {
   const d = new Date(0);
   const q = compileFragment(sql`select * from t where a = ${1} and b = ${"x"} and c = ${d}`);
   assert.equal(q.text, "select * from t where a = $1 and b = $2 and c = $3");
@@ -11,12 +12,12 @@ Deno.test("plain values become numbered parameters", () => {
   assert.equal(q.values[2], d);
 });
 
-Deno.test("a template without values compiles to its text", () => {
+test("a template without values compiles to its text", () => {
   assert.deepEqual(compileFragment(sql`select 1`), { text: "select 1", values: [] });
   assert.deepEqual(compileFragment(sql``), { text: "", values: [] });
 });
 
-Deno.test("every kind of plain value is a parameter, arrays and objects included", () => {
+test("every kind of plain value is a parameter, arrays and objects included", () => {
   const values = [null, undefined, 0, "", true, 10n, [1, 2], { a: 1 }, new Uint8Array(2)];
   const q = compileFragment(
     sql`${values[0]}, ${values[1]}, ${values[2]}, ${values[3]}, ${values[4]}, ${values[5]}, ${
@@ -27,7 +28,7 @@ Deno.test("every kind of plain value is a parameter, arrays and objects included
   assert.deepEqual(q.values, values);
 });
 
-Deno.test("nested fragments are inlined and their parameters renumbered", () => {
+test("nested fragments are inlined and their parameters renumbered", () => {
   const inner = sql`c = ${3} and d = ${4}`;
   const middle = sql`b = ${2} and (${inner}) and e = ${5}`;
   const q = compileFragment(sql`select ${1} where ${middle} and f = ${6}`);
@@ -35,21 +36,21 @@ Deno.test("nested fragments are inlined and their parameters renumbered", () => 
   assert.deepEqual(q.values, [1, 2, 3, 4, 5, 6]);
 });
 
-Deno.test("a fragment used twice gets fresh numbers each time", () => {
+test("a fragment used twice gets fresh numbers each time", () => {
   const cond = sql`x > ${10}`;
   const q = compileFragment(sql`select ${cond} union select ${cond} and ${cond}`);
   assert.equal(q.text, "select x > $1 union select x > $2 and x > $3");
   assert.deepEqual(q.values, [10, 10, 10]);
 });
 
-Deno.test("fragments at the edges and side by side", () => {
+test("fragments at the edges and side by side", () => {
   const a = sql`${1}`;
   const q = compileFragment(sql`${a}${sql`(${a})`}${sql``}${a}`);
   assert.equal(q.text, "$1($2)$3");
   assert.deepEqual(q.values, [1, 1, 1]);
 });
 
-Deno.test("an object carrying SQL_FRAGMENT is inlined; its method is called on it", () => {
+test("an object carrying SQL_FRAGMENT is inlined; its method is called on it", () => {
   const query = {
     min: 5,
     [SQL_FRAGMENT](): SqlFragment {
@@ -62,12 +63,12 @@ Deno.test("an object carrying SQL_FRAGMENT is inlined; its method is called on i
   assert.deepEqual(compileFragment(query), { text: "select id from t where n > $1", values: [5] });
 });
 
-Deno.test("a function carrying SQL_FRAGMENT is inlined", () => {
+test("a function carrying SQL_FRAGMENT is inlined", () => {
   const lazy = Object.assign(() => {}, { [SQL_FRAGMENT]: () => sql`now()` });
   assert.equal(compileFragment(sql`select ${lazy}`).text, "select now()");
 });
 
-Deno.test("SQL_FRAGMENT must return a SqlFragment", () => {
+test("SQL_FRAGMENT must return a SqlFragment", () => {
   const bad = { [SQL_FRAGMENT]: () => "drop table t" };
   assert.throws(() => compileFragment(sql`select ${bad}`), {
     name: "TypeError",
@@ -80,7 +81,7 @@ Deno.test("SQL_FRAGMENT must return a SqlFragment", () => {
   });
 });
 
-Deno.test("a source that contains itself is refused, not looped on", () => {
+test("a source that contains itself is refused, not looped on", () => {
   const loop: { [SQL_FRAGMENT](): SqlFragment } = {
     [SQL_FRAGMENT]: () => sql`select (${loop})`,
   };
@@ -88,7 +89,7 @@ Deno.test("a source that contains itself is refused, not looped on", () => {
   assert.throws(() => compileFragment(loop), { name: "TypeError", message: /itself/ });
 });
 
-Deno.test("the returned values are a fresh array", () => {
+test("the returned values are a fresh array", () => {
   const f = sql`select ${1}`;
   const q = compileFragment(f);
   q.values.push(2);
@@ -96,7 +97,7 @@ Deno.test("the returned values are a fresh array", () => {
   assert.deepEqual(compileFragment(f).values, [1]);
 });
 
-Deno.test("a template with plain values compiles from the cache the second time", () => {
+test("a template with plain values compiles from the cache the second time", () => {
   let reads = 0;
   const strings: string[] & { raw?: string[] } = [];
   for (const [i, piece] of ["select ", " + ", ""].entries()) {
@@ -118,7 +119,7 @@ Deno.test("a template with plain values compiles from the cache the second time"
   assert.equal(first, "select $1 + $2");
 });
 
-Deno.test("one call site gives the same text for different plain values", () => {
+test("one call site gives the same text for different plain values", () => {
   const q = (id: unknown, name: unknown) =>
     sql`select * from t where id = ${id} and name = ${name}`;
   const a = compileFragment(q(1, "a"));
@@ -127,7 +128,7 @@ Deno.test("one call site gives the same text for different plain values", () => 
   assert.deepEqual(b.values, [2, "it's"]);
 });
 
-Deno.test("a cached call site still inlines a fragment passed to it later", () => {
+test("a cached call site still inlines a fragment passed to it later", () => {
   const q = (v: unknown) => sql`select ${v} from t`;
   assert.equal(compileFragment(q(1)).text, "select $1 from t");
   assert.equal(compileFragment(q(sql`now()`)).text, "select now() from t");
@@ -135,7 +136,7 @@ Deno.test("a cached call site still inlines a fragment passed to it later", () =
   assert.equal(compileFragment(q(2)).text, "select $1 from t");
 });
 
-Deno.test("a cached template nested later is numbered for its position", () => {
+test("a cached template nested later is numbered for its position", () => {
   const cond = (v: number) => sql`x = ${v}`;
   assert.equal(compileFragment(cond(1)).text, "x = $1");
   const q = compileFragment(sql`select ${0} where ${cond(1)} or ${cond(2)}`);
@@ -143,12 +144,12 @@ Deno.test("a cached template nested later is numbered for its position", () => {
   assert.deepEqual(q.values, [0, 1, 2]);
 });
 
-Deno.test("helper fragments are not cached (their strings are fresh arrays)", () => {
+test("helper fragments are not cached (their strings are fresh arrays)", () => {
   assert.equal(compileFragment(inList([1, 2])).text, "($1, $2)");
   assert.equal(compileFragment(inList([1, 2, 3])).text, "($1, $2, $3)");
 });
 
-Deno.test("values never change the text: quotes, placeholders, comments, semicolons", () => {
+test("values never change the text: quotes, placeholders, comments, semicolons", () => {
   const attacks = [
     "'; drop table users; --",
     "$1",
@@ -173,14 +174,14 @@ Deno.test("values never change the text: quotes, placeholders, comments, semicol
   }
 });
 
-Deno.test("a plain object shaped like a fragment is a parameter, not SQL", () => {
+test("a plain object shaped like a fragment is a parameter, not SQL", () => {
   const fake = JSON.parse('{"strings": ["drop table t"], "values": []}');
   const q = compileFragment(sql`select ${fake}`);
   assert.equal(q.text, "select $1");
   assert.equal(q.values[0], fake);
 });
 
-Deno.test("a placeholder is kept apart from characters that would continue its token", () => {
+test("a placeholder is kept apart from characters that would continue its token", () => {
   const c = (f: SqlFragment) => compileFragment(f).text;
   assert.equal(c(join([1, unsafe("2")], sql``)), "$1 2");
   assert.equal(c(join([1, 2], sql``)), "$1 $2");
@@ -194,7 +195,7 @@ Deno.test("a placeholder is kept apart from characters that would continue its t
   assert.equal(c(sql`${1}${sql``}${sql`b`}`), "$1 b");
 });
 
-Deno.test("up to 65535 parameters compile; one more is a RangeError", () => {
+test("up to 65535 parameters compile; one more is a RangeError", () => {
   assert.equal(MAX_PARAMETERS, 65535);
   const many = Array.from({ length: MAX_PARAMETERS }, (_, i) => i);
   const ok = compileFragment(inList(many));
@@ -207,7 +208,7 @@ Deno.test("up to 65535 parameters compile; one more is a RangeError", () => {
   });
 });
 
-Deno.test("the parameter limit counts across nested fragments and plain templates", () => {
+test("the parameter limit counts across nested fragments and plain templates", () => {
   const half = inList(Array.from({ length: 32768 }, () => 0));
   assert.throws(() => compileFragment(sql`${half} ${half}`), RangeError);
   const strings = Object.freeze(Object.assign(Array<string>(MAX_PARAMETERS + 2).fill(""), {
@@ -217,7 +218,7 @@ Deno.test("the parameter limit counts across nested fragments and plain template
   assert.throws(() => compileFragment(flat), RangeError);
 });
 
-Deno.test("nesting depth is not limited by the call stack", () => {
+test("nesting depth is not limited by the call stack", () => {
   const depth = 100_000;
   let f = sql`${0}`;
   for (let i = 1; i < depth; i++) f = i % 10 === 0 ? sql`(${f}+${i})` : sql`(${f})`;

@@ -1,7 +1,8 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { isSqlFragmentSource, sql, SQL_FRAGMENT, SqlFragment } from "./fragment.ts";
 
-Deno.test("sql tag keeps the template's strings array and freezes a copy of the values", () => {
+test("sql tag keeps the template's strings array and freezes a copy of the values", () => {
   let seen: TemplateStringsArray | undefined;
   const tag = (s: TemplateStringsArray, ...v: unknown[]) => {
     seen = s;
@@ -17,12 +18,12 @@ Deno.test("sql tag keeps the template's strings array and freezes a copy of the 
   assert.throws(() => (f.values as unknown[]).push(3), TypeError);
 });
 
-Deno.test("one call site gives the same strings array every time", () => {
+test("one call site gives the same strings array every time", () => {
   const q = (id: number) => sql`select * from t where id = ${id}`;
   assert.equal(q(1).strings, q(2).strings);
 });
 
-Deno.test("SqlFragment copies and freezes a mutable strings array", () => {
+test("SqlFragment copies and freezes a mutable strings array", () => {
   const strings = ["select ", ""];
   const f = new SqlFragment(strings, [1]);
   strings[0] = "delete ";
@@ -30,7 +31,7 @@ Deno.test("SqlFragment copies and freezes a mutable strings array", () => {
   assert.ok(Object.isFrozen(f.strings));
 });
 
-Deno.test("SqlFragment checks its shape", () => {
+test("SqlFragment checks its shape", () => {
   assert.throws(() => new SqlFragment(["a", "b"], []), {
     name: "TypeError",
     message: "Cannot create SQL fragment: 2 text pieces need 1 values, got 0",
@@ -41,25 +42,25 @@ Deno.test("SqlFragment checks its shape", () => {
   assert.throws(() => new SqlFragment([""], "x" as unknown as unknown[]), TypeError);
 });
 
-Deno.test("sql refuses to be called as a plain function", () => {
+test("sql refuses to be called as a plain function", () => {
   const call = sql as unknown as (text: string) => SqlFragment;
   assert.throws(() => call("select 1"), { name: "TypeError", message: /tagged template/ });
 });
 
-Deno.test("sql refuses a template with an invalid escape sequence", () => {
+test("sql refuses a template with an invalid escape sequence", () => {
   assert.throws(() => sql`select \unicode`, { name: "TypeError", message: /escape sequence/ });
 });
 
-Deno.test("a fragment is its own fragment source", () => {
+test("a fragment is its own fragment source", () => {
   const f = sql`select 1`;
   assert.equal(f[SQL_FRAGMENT](), f);
 });
 
-Deno.test("SQL_FRAGMENT is the registered symbol", () => {
+test("SQL_FRAGMENT is the registered symbol", () => {
   assert.equal(SQL_FRAGMENT, Symbol.for("pgline.sql.fragment"));
 });
 
-Deno.test("isSqlFragmentSource recognises fragments and objects carrying the symbol only", () => {
+test("isSqlFragmentSource recognises fragments and objects carrying the symbol only", () => {
   assert.ok(isSqlFragmentSource(sql`x`));
   assert.ok(isSqlFragmentSource({ [SQL_FRAGMENT]: () => sql`x` }));
   const fn = Object.assign(() => {}, { [SQL_FRAGMENT]: () => sql`x` });

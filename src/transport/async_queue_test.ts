@@ -1,9 +1,10 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { ChunkQueue } from "./async_queue.ts";
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
 
-Deno.test("ChunkQueue hands out chunks in order, then null after end", async () => {
+test("ChunkQueue hands out chunks in order, then null after end", async () => {
   const queue = new ChunkQueue();
   queue.push(bytes(1));
   queue.push(bytes(2, 3));
@@ -18,7 +19,7 @@ Deno.test("ChunkQueue hands out chunks in order, then null after end", async () 
   assert.equal(await queue.read(), null);
 });
 
-Deno.test("ChunkQueue resolves a pending read on push, end and fail", async () => {
+test("ChunkQueue resolves a pending read on push, end and fail", async () => {
   const queue = new ChunkQueue();
   const first = queue.read();
   queue.push(bytes(7));
@@ -36,7 +37,7 @@ Deno.test("ChunkQueue resolves a pending read on push, end and fail", async () =
   assert.equal(await failing.read(), null);
 });
 
-Deno.test("ChunkQueue delivers data queued before a failure, then the error once", async () => {
+test("ChunkQueue delivers data queued before a failure, then the error once", async () => {
   const queue = new ChunkQueue();
   const error = new Error("reset");
   queue.push(bytes(1, 2));
@@ -49,7 +50,7 @@ Deno.test("ChunkQueue delivers data queued before a failure, then the error once
   assert.equal(await queue.read(), null);
 });
 
-Deno.test("ChunkQueue clear drops queued data and resolves a pending read with null", async () => {
+test("ChunkQueue clear drops queued data and resolves a pending read with null", async () => {
   const queue = new ChunkQueue();
   queue.push(bytes(1));
   queue.fail(new Error("ignored by clear"));
@@ -63,7 +64,7 @@ Deno.test("ChunkQueue clear drops queued data and resolves a pending read with n
   assert.equal(await pending, null);
 });
 
-Deno.test("ChunkQueue refuses a second concurrent read", async () => {
+test("ChunkQueue refuses a second concurrent read", async () => {
   const queue = new ChunkQueue();
   const first = queue.read();
   await assert.rejects(queue.read(), /another read is already pending/);
@@ -71,7 +72,7 @@ Deno.test("ChunkQueue refuses a second concurrent read", async () => {
   assert.equal(await first, null);
 });
 
-Deno.test("ChunkQueue calls onDrain when a read brings it to the low-water mark", async () => {
+test("ChunkQueue calls onDrain when a read brings it to the low-water mark", async () => {
   let drained = 0;
   const queue = new ChunkQueue({ lowWaterMark: 2, onDrain: () => drained++ });
   queue.push(bytes(1, 2));
@@ -86,7 +87,7 @@ Deno.test("ChunkQueue calls onDrain when a read brings it to the low-water mark"
   assert.equal(drained, 2, "no drain callback once the stream has ended");
 });
 
-Deno.test("ChunkQueue keeps order across many chunks (compaction)", async () => {
+test("ChunkQueue keeps order across many chunks (compaction)", async () => {
   const queue = new ChunkQueue();
   const total = 5000;
   for (let i = 0; i < total; i++) queue.push(bytes(i & 0xff, i >> 8));

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { arrayCodec } from "./array.ts";
 import { bytea, int4, raw, text } from "./testdata/codecs.ts";
@@ -7,7 +8,7 @@ import { prng } from "../testdata/prng.ts";
 const int4s = arrayCodec(int4, 1007);
 const texts = arrayCodec(text, 1009);
 
-Deno.test("arrayCodec: name, OID and preferBinary follow the element", () => {
+test("arrayCodec: name, OID and preferBinary follow the element", () => {
   assert.equal(int4s.name, "_int4");
   assert.equal(int4s.oid, 1007);
   assert.equal(int4s.arrayOid, 0);
@@ -23,13 +24,13 @@ Deno.test("arrayCodec: name, OID and preferBinary follow the element", () => {
   assert.equal(typeof arrayCodec(bytea, 1001).serializeBinary, "function");
 });
 
-Deno.test("arrayCodec: rejects a delimiter the syntax uses", () => {
+test("arrayCodec: rejects a delimiter the syntax uses", () => {
   for (const d of ['"', "\\", "{", "}", " ", ",,", ""]) {
     assert.throws(() => arrayCodec(int4, 1007, "_int4", { delimiter: d }), TypeError);
   }
 });
 
-Deno.test("parseText: one-dimensional, nested, empty and NULL", () => {
+test("parseText: one-dimensional, nested, empty and NULL", () => {
   assert.deepEqual(int4s.parseText("{}"), []);
   assert.deepEqual(int4s.parseText("  { }  "), []);
   assert.deepEqual(int4s.parseText("{1,2,3}"), [1, 2, 3]);
@@ -42,7 +43,7 @@ Deno.test("parseText: one-dimensional, nested, empty and NULL", () => {
   assert.deepEqual(int4s.parseText("{{{{{{1}}}}}}"), [[[[[[1]]]]]]);
 });
 
-Deno.test("parseText: quoting and escapes as array_out writes them", () => {
+test("parseText: quoting and escapes as array_out writes them", () => {
   assert.deepEqual(
     texts.parseText(String.raw`{"a b","","NULL",NULL,"x\"y\\z","{}",",",plain}`),
     ["a b", "", "NULL", null, 'x"y\\z', "{}", ",", "plain"],
@@ -58,20 +59,20 @@ Deno.test("parseText: quoting and escapes as array_out writes them", () => {
   assert.deepEqual(texts.parseText('{{"a","b"},{c,NULL}}'), [["a", "b"], ["c", null]]);
 });
 
-Deno.test("parseText: dimension decoration is accepted and lower bounds dropped", () => {
+test("parseText: dimension decoration is accepted and lower bounds dropped", () => {
   assert.deepEqual(int4s.parseText("[0:2]={1,2,3}"), [1, 2, 3]);
   assert.deepEqual(int4s.parseText("[-5:-4][1:1]={{1},{2}}"), [[1], [2]]);
   assert.deepEqual(int4s.parseText(" [1:2] = {1,2}"), [1, 2]);
   assert.deepEqual(int4s.parseText("[2]={1,2}"), [1, 2]);
 });
 
-Deno.test("parseText: box arrays use ';'", () => {
+test("parseText: box arrays use ';'", () => {
   const boxes = arrayCodec(raw(603, "box"), 1020, "_box", { delimiter: ";" });
   assert.deepEqual(boxes.parseText("{(1,1),(0,0);(3,3),(2,2)}"), ["(1,1),(0,0)", "(3,3),(2,2)"]);
   assert.equal(boxes.serializeText(["(1,1),(0,0)", "a;b"]), '{(1,1),(0,0);"a;b"}');
 });
 
-Deno.test("parseText: malformed input is a TypeError", () => {
+test("parseText: malformed input is a TypeError", () => {
   const bad = [
     "",
     "1,2",
@@ -106,7 +107,7 @@ Deno.test("parseText: malformed input is a TypeError", () => {
   assert.throws(() => texts.parseText("{1,2"), /Cannot parse _text text "\{1,2": unexpected end/);
 });
 
-Deno.test("parseText: random input never hangs and fails only with TypeError", () => {
+test("parseText: random input never hangs and fails only with TypeError", () => {
   const rand = prng(11);
   const alphabet = ["{", "}", ",", '"', "\\", " ", "N", "U", "L", "a", "1", "[", "]", ":", "="];
   for (let round = 0; round < 20_000; round++) {
@@ -122,7 +123,7 @@ Deno.test("parseText: random input never hangs and fails only with TypeError", (
   }
 });
 
-Deno.test("serializeText: quotes every element that needs it", () => {
+test("serializeText: quotes every element that needs it", () => {
   assert.equal(int4s.serializeText([1, null, 3, undefined]), "{1,NULL,3,NULL}");
   assert.equal(int4s.serializeText([[1, 2], [3, 4]]), "{{1,2},{3,4}}");
   assert.equal(int4s.serializeText([[[1], [2]], [[3], [4]]]), "{{{1},{2}},{{3},{4}}}");
@@ -140,7 +141,7 @@ Deno.test("serializeText: quotes every element that needs it", () => {
   assert.equal(texts.serializeText("{preformatted}"), "{preformatted}");
 });
 
-Deno.test("serializeText: ragged or non-array input is a TypeError", () => {
+test("serializeText: ragged or non-array input is a TypeError", () => {
   for (const value of [[[1, 2], [3]], [1, [2]], [[1], 2], [[], [1]], [[1], []], 5, null, {}]) {
     assert.throws(() => int4s.serializeText(value), TypeError, JSON.stringify(value));
   }
@@ -148,7 +149,7 @@ Deno.test("serializeText: ragged or non-array input is a TypeError", () => {
   assert.throws(() => int4s.serializeText(["x"]), TypeError); // the element codec refuses
 });
 
-Deno.test("serializeText then parseText gives the value back", () => {
+test("serializeText then parseText gives the value back", () => {
   const rand = prng(5);
   const pieces = ["a", " ", '"', "\\", "{", "}", ",", "NULL", "null", "é", "😀", "\t", ""];
   const element = (): string | null => {
@@ -185,7 +186,7 @@ function arrayBytes(
   );
 }
 
-Deno.test("parseBinary: vectors written from the array_send layout", () => {
+test("parseBinary: vectors written from the array_send layout", () => {
   // As a PostgreSQL 18 server sent '[0:1]={1,NULL}'::int4[].
   const sent = bytes(
     [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x17, 0, 0, 0, 2, 0, 0, 0, 0],
@@ -212,7 +213,7 @@ Deno.test("parseBinary: vectors written from the array_send layout", () => {
   assert.deepEqual(int4s.parseBinary!(padded.subarray(3, padded.length - 1)), [-7]);
 });
 
-Deno.test("parseBinary: malformed input is a TypeError, without big allocations", () => {
+test("parseBinary: malformed input is a TypeError, without big allocations", () => {
   const one = bytes(i32(1));
   const bad: Uint8Array[] = [
     bytes(),
@@ -232,7 +233,7 @@ Deno.test("parseBinary: malformed input is a TypeError, without big allocations"
   for (const input of bad) assert.throws(() => int4s.parseBinary!(input), TypeError);
 });
 
-Deno.test("serializeBinary: bytea[] in the array_send layout", () => {
+test("serializeBinary: bytea[] in the array_send layout", () => {
   const byteas = arrayCodec(bytea, 1001);
   const a = Uint8Array.of(1, 2);
   const encoded = byteas.serializeBinary!([[a], [null]]);
@@ -242,7 +243,7 @@ Deno.test("serializeBinary: bytea[] in the array_send layout", () => {
   assert.throws(() => byteas.serializeBinary!([[a], []]), TypeError);
 });
 
-Deno.test("elementsAreArrays: the innermost arrays are elements (multiranges, records)", () => {
+test("elementsAreArrays: the innermost arrays are elements (multiranges, records)", () => {
   const records = arrayCodec(
     { ...raw(2249, "record"), serializeText: (v) => `(${(v as unknown[]).join(",")})` },
     2287,
@@ -258,14 +259,14 @@ Deno.test("elementsAreArrays: the innermost arrays are elements (multiranges, re
   assert.throws(() => arrayCodec(int4, 1007).serializeText([[1], 2]), TypeError);
 });
 
-Deno.test("parseText: a large int4 array", () => {
+test("parseText: a large int4 array", () => {
   const values = Array.from({ length: 50_000 }, (_, k) => k * 7 - 1000);
   const literal = `{${values.join(",")}}`;
   assert.deepEqual(int4s.parseText(literal), values);
   assert.equal(int4s.serializeText(values), literal);
 });
 
-Deno.test("parseBinary: mutated and truncated input fails only with TypeError", () => {
+test("parseBinary: mutated and truncated input fails only with TypeError", () => {
   const rand = prng(17);
   const valid = arrayBytes(25, [[2, 1], [2, 1]], [bytes("a"), null, bytes("bc"), bytes("")]);
   for (let round = 0; round < 20_000; round++) {

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { compositeCodec, unknownCodec } from "./composite.ts";
 import type { Codec, CodecLookup } from "./codec.ts";
@@ -19,7 +20,7 @@ const fields = [
 const row = compositeCodec(16_400, "row", fields, lookup, 16_399);
 const record = compositeCodec(2249, "record", undefined, lookup, 2287);
 
-Deno.test("compositeCodec: metadata; never prefers binary", () => {
+test("compositeCodec: metadata; never prefers binary", () => {
   assert.equal(row.name, "row");
   assert.equal(row.oid, 16_400);
   assert.equal(row.arrayOid, 16_399);
@@ -28,7 +29,7 @@ Deno.test("compositeCodec: metadata; never prefers binary", () => {
   assert.equal(compositeCodec(1, "x", [], lookup).arrayOid, 0);
 });
 
-Deno.test("composite parseText: fields decoded by their types, unknown types as strings", () => {
+test("composite parseText: fields decoded by their types, unknown types as strings", () => {
   assert.deepEqual(row.parseText('(1,"a b",,"x""y")'), {
     id: 1,
     label: "a b",
@@ -56,7 +57,7 @@ Deno.test("composite parseText: fields decoded by their types, unknown types as 
   assert.deepEqual(single.parseText('("")'), { a: "" });
 });
 
-Deno.test("composite parseText: anonymous record gives strings and nulls", () => {
+test("composite parseText: anonymous record gives strings and nulls", () => {
   assert.deepEqual(record.parseText('(1,"a b",,"x""y","(nested)")'), [
     "1",
     "a b",
@@ -70,7 +71,7 @@ Deno.test("composite parseText: anonymous record gives strings and nulls", () =>
   assert.deepEqual(record.parseText('("")'), [""]);
 });
 
-Deno.test("composite parseText: __proto__ and other Object.prototype names are plain data", () => {
+test("composite parseText: __proto__ and other Object.prototype names are plain data", () => {
   const risky = compositeCodec(
     16_403,
     "risky",
@@ -104,7 +105,7 @@ Deno.test("composite parseText: __proto__ and other Object.prototype names are p
   assert.equal(risky.serializeText(withProto), "(p,,,,q)");
 });
 
-Deno.test("composite parseText: malformed input and wrong field counts are TypeErrors", () => {
+test("composite parseText: malformed input and wrong field counts are TypeErrors", () => {
   for (
     const input of [
       "",
@@ -140,7 +141,7 @@ Deno.test("composite parseText: malformed input and wrong field counts are TypeE
   }
 });
 
-Deno.test("composite parseBinary: record_send layout, decoded by each field's OID", () => {
+test("composite parseBinary: record_send layout, decoded by each field's OID", () => {
   const sent = bytes(
     i32(4),
     i32(23),
@@ -175,7 +176,7 @@ Deno.test("composite parseBinary: record_send layout, decoded by each field's OI
   ]);
 });
 
-Deno.test("composite parseBinary: malformed input is a TypeError", () => {
+test("composite parseBinary: malformed input is a TypeError", () => {
   for (
     const input of [
       bytes(),
@@ -194,7 +195,7 @@ Deno.test("composite parseBinary: malformed input is a TypeError", () => {
   assert.throws(() => row.parseBinary!(bytes(i32(1), i32(23), i32(4), i32(1))), TypeError);
 });
 
-Deno.test("composite serializeText: by name or position, quoted as record_out does", () => {
+test("composite serializeText: by name or position, quoted as record_out does", () => {
   assert.equal(
     row.serializeText({ id: 1, label: "a b", note: null, other: 'x"y\\' }),
     String.raw`(1,"a b",,"x""y\\")`,
@@ -229,7 +230,7 @@ Deno.test("composite serializeText: by name or position, quoted as record_out do
   }
 });
 
-Deno.test("unknownCodec: strings in, strings and byte copies out", () => {
+test("unknownCodec: strings in, strings and byte copies out", () => {
   const c = unknownCodec(16_500);
   assert.equal(c.name, "oid 16500");
   assert.equal(c.preferBinary, false);

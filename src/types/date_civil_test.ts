@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import {
   civilFromDays,
@@ -21,7 +22,7 @@ function jsDays(year: number, month: number, day: number): number {
   return Math.round(d.getTime() / 86400000);
 }
 
-Deno.test("daysFromCivil: known days", () => {
+test("daysFromCivil: known days", () => {
   assert.equal(daysFromCivil(1970, 1, 1), 0);
   assert.equal(daysFromCivil(2000, 1, 1), 10957);
   assert.equal(daysFromCivil(1969, 12, 31), -1);
@@ -34,7 +35,7 @@ Deno.test("daysFromCivil: known days", () => {
   assert.equal(daysFromCivil(-43, 3, 15), -735160);
 });
 
-Deno.test("daysFromCivil and civilFromDays agree with Date over random days", () => {
+test("daysFromCivil and civilFromDays agree with Date over random days", () => {
   const random = prng(7);
   for (let i = 0; i < 5000; i++) {
     const days = Math.floor(random() * 200000000) - 100000000; // the whole Date range
@@ -46,7 +47,7 @@ Deno.test("daysFromCivil and civilFromDays agree with Date over random days", ()
   }
 });
 
-Deno.test("civilFromDays inverts daysFromCivil beyond the Date range", () => {
+test("civilFromDays inverts daysFromCivil beyond the Date range", () => {
   const days: [number, number, number][] = [[5874897, 12, 31], [294276, 12, 31], [-4713, 11, 24], [
     0,
     2,
@@ -67,7 +68,7 @@ Deno.test("civilFromDays inverts daysFromCivil beyond the Date range", () => {
   }
 });
 
-Deno.test("isLeapYear and daysInMonth: Gregorian rules, astronomical years", () => {
+test("isLeapYear and daysInMonth: Gregorian rules, astronomical years", () => {
   assert.ok(isLeapYear(2000) && isLeapYear(2024) && isLeapYear(0) && isLeapYear(-4));
   assert.ok(!isLeapYear(1900) && !isLeapYear(2023) && !isLeapYear(-1) && !isLeapYear(-100));
   assert.equal(daysInMonth(2024, 2), 29);
@@ -77,7 +78,7 @@ Deno.test("isLeapYear and daysInMonth: Gregorian rules, astronomical years", () 
   assert.equal(daysInMonth(2024, 13), 0);
 });
 
-Deno.test("digits2 reads two digits or -1", () => {
+test("digits2 reads two digits or -1", () => {
   assert.equal(digits2("x07", 1), 7);
   assert.equal(digits2("99", 0), 99);
   assert.equal(digits2("9", 0), -1);
@@ -86,7 +87,7 @@ Deno.test("digits2 reads two digits or -1", () => {
   assert.equal(digits2(":0", 0), -1);
 });
 
-Deno.test("big-endian readers", () => {
+test("big-endian readers", () => {
   const b = new Uint8Array([0xff, 0xff, 0xff, 0xfe, 0x80, 0, 0, 1]);
   assert.equal(readInt32(b, 0), -2);
   assert.equal(readUint32(b, 0), 0xfffffffe);
@@ -99,7 +100,7 @@ Deno.test("big-endian readers", () => {
   assert.equal(readBigInt64(new Uint8Array([0x80, 0, 0, 0, 0, 0, 0, 0]), 0), -(2n ** 63n));
 });
 
-Deno.test("formatters print as PostgreSQL does", () => {
+test("formatters print as PostgreSQL does", () => {
   assert.equal(formatFraction(0), "");
   assert.equal(formatFraction(500000), ".5");
   assert.equal(formatFraction(1), ".000001");

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import {
   formatOffset,
@@ -11,7 +12,7 @@ function hex(s: string): Uint8Array {
   return new Uint8Array(s.match(/../g)!.map((b) => parseInt(b, 16)));
 }
 
-Deno.test("time text is checked and returned as it is", () => {
+test("time text is checked and returned as it is", () => {
   for (const s of ["00:00:00", "04:05:06.789", "23:59:59.999999", "24:00:00", "12:00:00.1"]) {
     assert.equal(timeFromText(s, false), s);
   }
@@ -21,7 +22,7 @@ Deno.test("time text is checked and returned as it is", () => {
   assert.equal(timeFromText("04:05:06.5-00:44:30", true), "04:05:06.5-00:44:30");
 });
 
-Deno.test("time text: malformed input throws TypeError", () => {
+test("time text: malformed input throws TypeError", () => {
   const bad = [
     "",
     "4:05:06",
@@ -61,7 +62,7 @@ Deno.test("time text: malformed input throws TypeError", () => {
   });
 });
 
-Deno.test("time binary: int64 microseconds since midnight, printed as the server prints", () => {
+test("time binary: int64 microseconds since midnight, printed as the server prints", () => {
   assert.equal(timeFromBinary(hex("0000000000000000")), "00:00:00");
   assert.equal(timeFromBinary(hex("000000141dd76000")), "24:00:00");
   assert.equal(timeFromBinary(hex("000000141dd75fff")), "23:59:59.999999");
@@ -77,7 +78,7 @@ Deno.test("time binary: int64 microseconds since midnight, printed as the server
   });
 });
 
-Deno.test("timetz binary: the zone is seconds west, printed as an offset east", () => {
+test("timetz binary: the zone is seconds west, printed as an offset east", () => {
   // 04:05:06+05:30, from timetz_send: zone -19800.
   assert.equal(timetzFromBinary(hex("000000036c8bc080ffffb2a8")), "04:05:06+05:30");
   assert.equal(timetzFromBinary(hex("0000000000000000fffffdcf")), "00:00:00+00:09:21");
@@ -93,7 +94,7 @@ Deno.test("timetz binary: the zone is seconds west, printed as an offset east", 
   });
 });
 
-Deno.test("formatOffset: minutes and seconds only when not zero", () => {
+test("formatOffset: minutes and seconds only when not zero", () => {
   assert.equal(formatOffset(0), "+00");
   assert.equal(formatOffset(3600), "+01");
   assert.equal(formatOffset(-1800), "-00:30");
@@ -101,7 +102,7 @@ Deno.test("formatOffset: minutes and seconds only when not zero", () => {
   assert.equal(formatOffset(-2670), "-00:44:30");
 });
 
-Deno.test("time parameters: strings pass, a Date writes its UTC time of day", () => {
+test("time parameters: strings pass, a Date writes its UTC time of day", () => {
   assert.equal(serializeTime("allballs", false), "allballs");
   const d = new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 60));
   assert.equal(serializeTime(d, false), "03:04:05.06");

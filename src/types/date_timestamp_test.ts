@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import {
   dateDaysFromBinary,
@@ -25,7 +26,7 @@ function big(v: number | bigint): bigint {
 /** 2024-01-02 00:00:00 UTC in microseconds since 1970. */
 const JAN2 = 1704153600000000n;
 
-Deno.test("date text", () => {
+test("date text", () => {
   assert.equal(dateDaysFromText("1970-01-01"), 0);
   assert.equal(dateDaysFromText("2000-01-02"), 10958);
   assert.equal(dateDaysFromText("1969-12-31"), -1);
@@ -40,7 +41,7 @@ Deno.test("date text", () => {
   assert.equal(dateDaysFromText("-infinity"), -Infinity);
 });
 
-Deno.test("date text: malformed input throws TypeError", () => {
+test("date text: malformed input throws TypeError", () => {
   for (
     const bad of [
       "",
@@ -77,7 +78,7 @@ Deno.test("date text: malformed input throws TypeError", () => {
   });
 });
 
-Deno.test("date binary: int32 days since 2000-01-01", () => {
+test("date binary: int32 days since 2000-01-01", () => {
   assert.equal(dateDaysFromBinary(hex("00000000")), 10957);
   assert.equal(dateDaysFromBinary(hex("00000001")), 10958);
   assert.equal(dateDaysFromBinary(hex("ffffd533")), 0);
@@ -91,7 +92,7 @@ Deno.test("date binary: int32 days since 2000-01-01", () => {
   assert.throws(() => dateDaysFromBinary(hex("0000000000")), TypeError);
 });
 
-Deno.test("date results for both options", () => {
+test("date results for both options", () => {
   assert.deepStrictEqual(dateFromDays(1), new Date("1970-01-02T00:00:00Z"));
   assert.equal(dateFromDays(Infinity), Infinity);
   assert.equal(dateFromDays(-Infinity), -Infinity);
@@ -111,7 +112,7 @@ Deno.test("date results for both options", () => {
   });
 });
 
-Deno.test("timestamp text", () => {
+test("timestamp text", () => {
   const t = (s: string) => big(timestampMicrosFromText(s, false));
   assert.equal(t("1970-01-01 00:00:00"), 0n);
   assert.equal(t("2024-01-02 03:04:05.123456"), JAN2 + 11045123456n);
@@ -125,7 +126,7 @@ Deno.test("timestamp text", () => {
   assert.equal(timestampMicrosFromText("-infinity", false), -Infinity);
 });
 
-Deno.test("timestamptz text: offsets east and west, with seconds, before BC", () => {
+test("timestamptz text: offsets east and west, with seconds, before BC", () => {
   const t = (s: string) => big(timestampMicrosFromText(s, true));
   assert.equal(t("2024-01-02 00:00:00+00"), JAN2);
   assert.equal(t("2024-01-02 05:30:00+05:30"), JAN2);
@@ -144,7 +145,7 @@ Deno.test("timestamptz text: offsets east and west, with seconds, before BC", ()
   assert.equal(t("0001-01-01 00:00:00+00 BC"), -62167219200000000n);
 });
 
-Deno.test("timestamp text: malformed input throws TypeError", () => {
+test("timestamp text: malformed input throws TypeError", () => {
   const bad = [
     "",
     "2024-01-02",
@@ -186,7 +187,7 @@ Deno.test("timestamp text: malformed input throws TypeError", () => {
   });
 });
 
-Deno.test("timestamp binary: int64 microseconds since 2000-01-01", () => {
+test("timestamp binary: int64 microseconds since 2000-01-01", () => {
   const b = (s: string) => big(timestampMicrosFromBinary(hex(s), true));
   assert.equal(b("0000000000000000"), 946684800000000n);
   assert.equal(b("fffca2fec4c82000"), 0n);
@@ -210,13 +211,13 @@ Deno.test("timestamp binary: int64 microseconds since 2000-01-01", () => {
   });
 });
 
-Deno.test("timestamp binary reads a view at an offset into a larger buffer", () => {
+test("timestamp binary reads a view at an offset into a larger buffer", () => {
   const buffer = hex("aabbccdd0002b0ec8517d580eeff");
   const view = buffer.subarray(4, 12);
   assert.equal(big(timestampMicrosFromBinary(view, false)), JAN2 + 11045123456n);
 });
 
-Deno.test("timestamp results: Date floors to milliseconds, lossless keeps everything", () => {
+test("timestamp results: Date floors to milliseconds, lossless keeps everything", () => {
   assert.deepStrictEqual(dateFromMicros(1999, "timestamp"), new Date(1));
   assert.deepStrictEqual(dateFromMicros(-1, "timestamp"), new Date(-1));
   assert.deepStrictEqual(dateFromMicros(-1000, "timestamp"), new Date(-1));
@@ -248,7 +249,7 @@ Deno.test("timestamp results: Date floors to milliseconds, lossless keeps everyt
   });
 });
 
-Deno.test("formatting: years < 1 as BC, years > 9999 in full", () => {
+test("formatting: years < 1 as BC, years > 9999 in full", () => {
   assert.equal(formatDays(0), "1970-01-01");
   assert.equal(formatDays(-719163), "0001-12-31 BC");
   assert.equal(formatMicros(0n, true), "1970-01-01 00:00:00+00");

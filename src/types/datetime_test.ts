@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import type { Codec, PgDate, PgTimestamp } from "./codec.ts";
 import {
@@ -39,7 +40,7 @@ function utc(year: number, month: number, d: number, h = 0, m = 0, s = 0, ms = 0
   return date;
 }
 
-Deno.test("codec table: names, OIDs, array OIDs, binary preference", () => {
+test("codec table: names, OIDs, array OIDs, binary preference", () => {
   const table = dateTimeCodecs({}).map((c) => [c.name, c.oid, c.arrayOid, c.preferBinary]);
   assert.deepStrictEqual(table, [
     ["date", 1082, 1182, true],
@@ -55,7 +56,7 @@ Deno.test("codec table: names, OIDs, array OIDs, binary preference", () => {
   }
 });
 
-Deno.test('timestamptz, dates: "date": a Date, floored to milliseconds', () => {
+test('timestamptz, dates: "date": a Date, floored to milliseconds', () => {
   const c = asDate("timestamptz");
   const expected = new Date("2024-01-01T21:34:05.123Z");
   assert.deepStrictEqual(c.parseText("2024-01-02 03:04:05.123999+05:30"), expected);
@@ -75,7 +76,7 @@ Deno.test('timestamptz, dates: "date": a Date, floored to milliseconds', () => {
   assert.throws(() => c.parseBinary!(hex("7fffff5bb3b29fff")), RangeError);
 });
 
-Deno.test("timestamp (without time zone) is read as UTC", () => {
+test("timestamp (without time zone) is read as UTC", () => {
   const c = asDate("timestamp");
   assert.deepStrictEqual(c.parseText("2024-01-02 03:04:05.123456"), utc(2024, 1, 2, 3, 4, 5, 123));
   assert.deepStrictEqual(c.parseBinary!(hex("0002b0ec8517d580")), utc(2024, 1, 2, 3, 4, 5, 123));
@@ -83,7 +84,7 @@ Deno.test("timestamp (without time zone) is read as UTC", () => {
   assert.deepStrictEqual(c.parseBinary!(hex("fffca2fec4c81fff")), new Date(-1));
 });
 
-Deno.test('timestamps, dates: "lossless": a PgTimestamp', () => {
+test('timestamps, dates: "lossless": a PgTimestamp', () => {
   const c = lossless("timestamptz");
   assert.deepStrictEqual(c.parseText("2024-01-02 03:04:05.123999+05:30"), ts(1704144845123999n));
   assert.deepStrictEqual(c.parseBinary!(hex("0002b0e7e8ebd19f")), ts(1704144845123999n));
@@ -101,7 +102,7 @@ Deno.test('timestamps, dates: "lossless": a PgTimestamp', () => {
   });
 });
 
-Deno.test("date for both options", () => {
+test("date for both options", () => {
   assert.deepStrictEqual(asDate("date").parseText("2024-01-02"), utc(2024, 1, 2));
   assert.deepStrictEqual(asDate("date").parseBinary!(hex("00000001")), utc(2000, 1, 2));
   assert.deepStrictEqual(asDate("date").parseText("0044-03-15 BC"), utc(-43, 3, 15));
@@ -116,7 +117,7 @@ Deno.test("date for both options", () => {
   });
 });
 
-Deno.test("time and timetz: the server's text, from text and binary", () => {
+test("time and timetz: the server's text, from text and binary", () => {
   for (const set of [asDate, lossless]) {
     assert.equal(set("time").parseText("04:05:06.789"), "04:05:06.789");
     assert.equal(set("time").parseBinary!(hex("000000036c97ca88")), "04:05:06.789");
@@ -125,7 +126,7 @@ Deno.test("time and timetz: the server's text, from text and binary", () => {
   }
 });
 
-Deno.test("interval: a PgInterval for both options", () => {
+test("interval: a PgInterval for both options", () => {
   const expected = { kind: "interval", months: 14, days: 3, microseconds: 14706789000n };
   for (const set of [asDate, lossless]) {
     assert.deepStrictEqual(
@@ -139,7 +140,7 @@ Deno.test("interval: a PgInterval for both options", () => {
   }
 });
 
-Deno.test("malformed input throws with the type's name", () => {
+test("malformed input throws with the type's name", () => {
   for (const name of ["date", "time", "timetz", "timestamp", "timestamptz", "interval"]) {
     for (const set of [asDate, lossless]) {
       const c = set(name);
@@ -152,7 +153,7 @@ Deno.test("malformed input throws with the type's name", () => {
   }
 });
 
-Deno.test("timestamptz serializeText: UTC with an explicit offset, BC and big years", () => {
+test("timestamptz serializeText: UTC with an explicit offset, BC and big years", () => {
   const c = asDate("timestamptz");
   assert.equal(c.serializeText(new Date("2024-01-02T03:04:05.678Z")), "2024-01-02 03:04:05.678+00");
   assert.equal(c.serializeText(new Date(0)), "1970-01-01 00:00:00+00");
@@ -172,7 +173,7 @@ Deno.test("timestamptz serializeText: UTC with an explicit offset, BC and big ye
   assert.equal(asDate("timestamp").serializeText(utc(-43, 3, 15)), "0044-03-15 00:00:00 BC");
 });
 
-Deno.test("timestamp serializeText: rejects an invalid Date and other values", () => {
+test("timestamp serializeText: rejects an invalid Date and other values", () => {
   for (const name of ["timestamp", "timestamptz"]) {
     const c = asDate(name);
     assert.throws(() => c.serializeText(new Date(NaN)), {
@@ -191,7 +192,7 @@ Deno.test("timestamp serializeText: rejects an invalid Date and other values", (
   }
 });
 
-Deno.test("date serializeText: the Date's UTC calendar day", () => {
+test("date serializeText: the Date's UTC calendar day", () => {
   const c = lossless("date");
   assert.equal(c.serializeText(new Date("2024-01-02T23:59:59.999Z")), "2024-01-02");
   assert.equal(c.serializeText(new Date(-1)), "1969-12-31");
@@ -210,7 +211,7 @@ Deno.test("date serializeText: the Date's UTC calendar day", () => {
   }
 });
 
-Deno.test("time and interval serializeText", () => {
+test("time and interval serializeText", () => {
   assert.equal(asDate("time").serializeText("04:05:06"), "04:05:06");
   assert.equal(
     asDate("timetz").serializeText(new Date(Date.UTC(2024, 0, 1, 4, 5, 6))),
@@ -226,7 +227,7 @@ Deno.test("time and interval serializeText", () => {
   assert.throws(() => i.serializeText(5), TypeError);
 });
 
-Deno.test("helpers: PgTimestamp and PgDate to and from Date", () => {
+test("helpers: PgTimestamp and PgDate to and from Date", () => {
   assert.deepStrictEqual(pgTimestampToDate(ts(-1n)), new Date(-1));
   assert.deepStrictEqual(pgTimestampToDate(ts(1999n)), new Date(1));
   assert.equal(pgTimestampToDate({ ...ts(0n), infinity: 1 }), Infinity);
@@ -252,7 +253,7 @@ Deno.test("helpers: PgTimestamp and PgDate to and from Date", () => {
   assert.throws(() => pgDateFromDate(new Date(NaN)), TypeError);
 });
 
-Deno.test("helpers: formatters", () => {
+test("helpers: formatters", () => {
   assert.equal(formatPgTimestamp(ts(0n)), "1970-01-01 00:00:00");
   assert.equal(formatPgTimestamp(ts(-62167219200000000n), true), "0001-01-01 00:00:00+00 BC");
   assert.equal(formatPgTimestamp({ ...ts(0n), infinity: -1 }, true), "-infinity");
@@ -265,7 +266,7 @@ Deno.test("helpers: formatters", () => {
   );
 });
 
-Deno.test("text and binary agree on random timestamps and dates", () => {
+test("text and binary agree on random timestamps and dates", () => {
   // Bytes built by hand from microseconds since 2000; text from Date's own ISO formatting.
   let seed = 12345;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -292,7 +293,7 @@ Deno.test("text and binary agree on random timestamps and dates", () => {
   }
 });
 
-Deno.test("mutated text and random bytes give a value or a TypeError/RangeError, nothing else", () => {
+test("mutated text and random bytes give a value or a TypeError/RangeError, nothing else", () => {
   const samples: Record<string, string[]> = {
     date: ["2024-01-02", "0044-03-15 BC", "294276-12-31", "infinity"],
     time: ["04:05:06.789", "24:00:00"],

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import type { PgInterval } from "./codec.ts";
 import {
@@ -105,13 +106,13 @@ const STYLES: [PgInterval, string, string, string, string][] = [
   ],
 ];
 
-Deno.test("interval text in every IntervalStyle", () => {
+test("interval text in every IntervalStyle", () => {
   for (const [value, ...texts] of STYLES) {
     for (const text of texts) assert.deepStrictEqual(intervalFromText(text), value, text);
   }
 });
 
-Deno.test("interval text: infinity (PostgreSQL 17+) is the all-maximum interval", () => {
+test("interval text: infinity (PostgreSQL 17+) is the all-maximum interval", () => {
   assert.deepStrictEqual(intervalFromText("infinity"), MAX);
   assert.deepStrictEqual(intervalFromText("-infinity"), MIN);
   const a = intervalFromText("infinity");
@@ -119,7 +120,7 @@ Deno.test("interval text: infinity (PostgreSQL 17+) is the all-maximum interval"
   assert.ok(!Object.isFrozen(a));
 });
 
-Deno.test("interval text: malformed input throws", () => {
+test("interval text: malformed input throws", () => {
   for (
     const bad of [
       "",
@@ -188,7 +189,7 @@ Deno.test("interval text: malformed input throws", () => {
   });
 });
 
-Deno.test("interval binary: int64 microseconds, int32 days, int32 months", () => {
+test("interval binary: int64 microseconds, int32 days, int32 months", () => {
   // '-1 days +02:03:00', from interval_send.
   assert.deepStrictEqual(
     intervalFromBinary(hex("00000001b7e1dd00ffffffff00000000")),
@@ -211,7 +212,7 @@ Deno.test("interval binary: int64 microseconds, int32 days, int32 months", () =>
   });
 });
 
-Deno.test("interval serializeText: explicit signs on every field", () => {
+test("interval serializeText: explicit signs on every field", () => {
   assert.equal(formatPgInterval(iv(0, 0, 0n)), "00:00:00");
   assert.equal(formatPgInterval(iv(14, -3, 1500000n)), "+14 mons -3 days +00:00:01.5");
   assert.equal(formatPgInterval(iv(-1, 3, 0n)), "-1 mons +3 days");
@@ -235,7 +236,7 @@ Deno.test("interval serializeText: explicit signs on every field", () => {
   }
 });
 
-Deno.test("interval serializeText: rejects what is not an interval", () => {
+test("interval serializeText: rejects what is not an interval", () => {
   for (
     const bad of [
       5,

@@ -3,6 +3,7 @@
  * by hand from the types' send formats (big-endian two's complement, IEEE 754, base-10000
  * numeric), not produced by the encoders under test.
  */
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import type { Codec, TypeOptions } from "./codec.ts";
 import { numericCodecs } from "./numeric.ts";
@@ -17,7 +18,7 @@ function codec(name: string, options: TypeOptions = {}): Codec {
 const u8 = (...bytes: number[]): Uint8Array => new Uint8Array(bytes);
 const hex = (h: string): Uint8Array => u8(...(h.match(/../g) ?? []).map((x) => parseInt(x, 16)));
 
-Deno.test("numericCodecs: OIDs, preferBinary and option checks", () => {
+test("numericCodecs: OIDs, preferBinary and option checks", () => {
   const want: Record<string, [number, number, boolean]> = {
     bool: [16, 1000, true],
     int2: [21, 1005, true],
@@ -37,7 +38,7 @@ Deno.test("numericCodecs: OIDs, preferBinary and option checks", () => {
   assert.throws(() => numericCodecs({ numeric: "bigint" as "number" }), TypeError);
 });
 
-Deno.test("bool: text, binary, parameters", () => {
+test("bool: text, binary, parameters", () => {
   const c = codec("bool");
   assert.equal(c.parseText("t"), true);
   assert.equal(c.parseText("f"), false);
@@ -61,7 +62,7 @@ Deno.test("bool: text, binary, parameters", () => {
   }
 });
 
-Deno.test("int2, int4, oid: text and binary vectors", () => {
+test("int2, int4, oid: text and binary vectors", () => {
   const int2 = codec("int2");
   const int4 = codec("int4");
   const oid = codec("oid");
@@ -83,7 +84,7 @@ Deno.test("int2, int4, oid: text and binary vectors", () => {
   assert.equal(oid.parseText("4294967295"), 4294967295);
 });
 
-Deno.test("int2, int4, oid: malformed input", () => {
+test("int2, int4, oid: malformed input", () => {
   const int2 = codec("int2");
   const int4 = codec("int4");
   const oid = codec("oid");
@@ -104,7 +105,7 @@ Deno.test("int2, int4, oid: malformed input", () => {
   assert.throws(() => oid.parseText("4294967296"), RangeError);
 });
 
-Deno.test("int2, int4, oid: parameters", () => {
+test("int2, int4, oid: parameters", () => {
   const int2 = codec("int2");
   const int4 = codec("int4");
   const oid = codec("oid");
@@ -160,7 +161,7 @@ const INT8_VECTORS: [string, string][] = [
   ["8000000000000000", "-9223372036854775808"],
 ];
 
-Deno.test("int8: bigint, string and number modes", () => {
+test("int8: bigint, string and number modes", () => {
   const big = codec("int8");
   const str = codec("int8", { int8: "string" });
   const num = codec("int8", { int8: "number" });
@@ -188,7 +189,7 @@ Deno.test("int8: bigint, string and number modes", () => {
   }
 });
 
-Deno.test("int8: parameters", () => {
+test("int8: parameters", () => {
   const c = codec("int8");
   for (const [h, text] of INT8_VECTORS) {
     assert.equal(c.serializeText(BigInt(text)), text);
@@ -219,7 +220,7 @@ const FLOAT8_VECTORS: [string, number][] = [
   ["400921fb54442d18", 3.141592653589793],
 ];
 
-Deno.test("float8: exact both ways", () => {
+test("float8: exact both ways", () => {
   const c = codec("float8");
   for (const [h, v] of FLOAT8_VECTORS) {
     assert.ok(Object.is(c.parseBinary!(hex(h)), v), h);
@@ -250,7 +251,7 @@ Deno.test("float8: exact both ways", () => {
   );
 });
 
-Deno.test("float4: binary gives the shortest decimal the server prints", () => {
+test("float4: binary gives the shortest decimal the server prints", () => {
   const c = codec("float4");
   const vectors: [string, number][] = [
     ["3f8ccccd", 1.1], // Math.fround(1.1) = 1.100000023841858 prints as 1.1
@@ -284,7 +285,7 @@ Deno.test("float4: binary gives the shortest decimal the server prints", () => {
   assert.throws(() => c.parseBinary!(u8(0, 0, 0)), /Cannot decode float4: expected 4 bytes, got 3/);
 });
 
-Deno.test("float4: shortest decimal round-trips through float32 for random values", () => {
+test("float4: shortest decimal round-trips through float32 for random values", () => {
   const bits = new Uint32Array(1);
   const f = new Float32Array(bits.buffer);
   let seed = 12345;
@@ -319,7 +320,7 @@ const NUMERIC_VECTORS: [string, string][] = [
   ["0002ffff40000005" + "000a" + "0fa0", "-0.00104"],
 ];
 
-Deno.test("numeric: binary decoding gives the server's text", () => {
+test("numeric: binary decoding gives the server's text", () => {
   const c = codec("numeric");
   const n = codec("numeric", { numeric: "number" });
   for (const [h, text] of NUMERIC_VECTORS) {
@@ -336,7 +337,7 @@ Deno.test("numeric: binary decoding gives the server's text", () => {
   assert.equal(c.parseText(big), big);
 });
 
-Deno.test("numeric: malformed input", () => {
+test("numeric: malformed input", () => {
   const c = codec("numeric");
   assert.throws(() => c.parseBinary!(hex("00000000000000")), RangeError);
   assert.throws(() => c.parseBinary!(hex("0002000000000000" + "0001")), /2 digits do not fit/);
@@ -349,7 +350,7 @@ Deno.test("numeric: malformed input", () => {
   }
 });
 
-Deno.test("numeric: parameters", () => {
+test("numeric: parameters", () => {
   const c = codec("numeric");
   const cases: [unknown, string, string][] = [
     ["-1.500", "-1.500", "0002000040000003" + "0001" + "1388"],
@@ -383,7 +384,7 @@ Deno.test("numeric: parameters", () => {
   assert.throws(() => c.serializeBinary!("1e200000"), /beyond the range/);
 });
 
-Deno.test("money: text only, as printed", () => {
+test("money: text only, as printed", () => {
   const c = codec("money");
   assert.equal(c.parseText("$1,234.50"), "$1,234.50");
   assert.equal(c.parseText("-$0.01"), "-$0.01");

@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { isAmbiguousParam, resultFormats, serializeParam } from "./params.ts";
 import type { CodecLookup, PgDate, PgInterval, PgRange, PgTimestamp } from "./codec.ts";
@@ -13,13 +14,13 @@ function inferred(value: unknown): string | null {
   return out.value as string | null;
 }
 
-Deno.test("serializeParam: null and undefined are SQL NULL for any type", () => {
+test("serializeParam: null and undefined are SQL NULL for any type", () => {
   assert.deepEqual(serializeParam(null, 0, none), { value: null, format: 0 });
   assert.deepEqual(serializeParam(undefined, 23, types), { value: null, format: 0 });
   assert.deepEqual(serializeParam(null, 17, types), { value: null, format: 0 });
 });
 
-Deno.test("serializeParam: inferred scalars", () => {
+test("serializeParam: inferred scalars", () => {
   assert.equal(inferred("it's"), "it's");
   assert.equal(inferred(""), "");
   assert.equal(inferred(42), "42");
@@ -45,7 +46,7 @@ Deno.test("serializeParam: inferred scalars", () => {
   assert.equal(inferred(new DataView(Uint8Array.of(1, 2, 3).buffer, 2)), "\\x03");
 });
 
-Deno.test("serializeParam: Date as timestamptz text with an explicit offset", () => {
+test("serializeParam: Date as timestamptz text with an explicit offset", () => {
   assert.equal(inferred(new Date(0)), "1970-01-01 00:00:00+00");
   assert.equal(
     inferred(new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 999))),
@@ -66,7 +67,7 @@ Deno.test("serializeParam: Date as timestamptz text with an explicit offset", ()
   assert.throws(() => inferred(new Date(NaN)), /Cannot serialize an invalid Date/);
 });
 
-Deno.test("serializeParam: Pg* value objects", () => {
+test("serializeParam: Pg* value objects", () => {
   const ts = (microseconds: bigint, infinity: -1 | 0 | 1 = 0): PgTimestamp => ({
     kind: "timestamp",
     microseconds,
@@ -120,7 +121,7 @@ Deno.test("serializeParam: Pg* value objects", () => {
   assert.equal(inferred({ ...r(null, null), empty: true }), "empty");
 });
 
-Deno.test("serializeParam: arrays inferred element by element; objects as JSON", () => {
+test("serializeParam: arrays inferred element by element; objects as JSON", () => {
   assert.equal(inferred([1, null, "a b", undefined, true]), '{1,NULL,"a b",NULL,true}');
   assert.equal(inferred([[1, 2], [3, 4]]), "{{1,2},{3,4}}");
   assert.equal(inferred([]), "{}");
@@ -137,7 +138,7 @@ Deno.test("serializeParam: arrays inferred element by element; objects as JSON",
   assert.throws(() => inferred({ n: 1n }), TypeError); // JSON.stringify refuses bigint
 });
 
-Deno.test("serializeParam: a known type's codec writes the value", () => {
+test("serializeParam: a known type's codec writes the value", () => {
   assert.deepEqual(serializeParam(5, 23, types), { value: "5", format: 0 });
   assert.throws(() =>
     serializeParam("x", 23, {
@@ -170,7 +171,7 @@ Deno.test("serializeParam: a known type's codec writes the value", () => {
   assert.deepEqual(serializeParam("x", 25, types), { value: "x", format: 0 });
 });
 
-Deno.test("isAmbiguousParam: arrays and plain objects only", () => {
+test("isAmbiguousParam: arrays and plain objects only", () => {
   assert.equal(isAmbiguousParam([1]), true);
   assert.equal(isAmbiguousParam([]), true);
   assert.equal(isAmbiguousParam({ a: 1 }), true);
@@ -195,7 +196,7 @@ Deno.test("isAmbiguousParam: arrays and plain objects only", () => {
   }
 });
 
-Deno.test("resultFormats: binary where the codec prefers it and can read it", () => {
+test("resultFormats: binary where the codec prefers it and can read it", () => {
   const { parseBinary: _, ...textOnly } = raw(700, "float4");
   const lookup = new TypeRegistry([...TEST_CODECS, { ...textOnly, preferBinary: true }]);
   assert.deepEqual(resultFormats([23, 25, 700, 99_999, 1007, 2249, 3904, 3906], lookup), [

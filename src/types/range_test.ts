@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { multirangeCodec, rangeCodec } from "./range.ts";
 import type { PgRange } from "./codec.ts";
@@ -26,7 +27,7 @@ const EMPTY: PgRange = {
   upperInclusive: false,
 };
 
-Deno.test("rangeCodec: OIDs, name and preferBinary follow the subtype", () => {
+test("rangeCodec: OIDs, name and preferBinary follow the subtype", () => {
   assert.equal(int4range.name, "int4range");
   assert.equal(int4range.oid, 3904);
   assert.equal(int4range.arrayOid, 3905);
@@ -39,7 +40,7 @@ Deno.test("rangeCodec: OIDs, name and preferBinary follow the subtype", () => {
   assert.equal(int4multirange.preferBinary, true);
 });
 
-Deno.test("range parseText: bounds, inclusivity, infinity and empty", () => {
+test("range parseText: bounds, inclusivity, infinity and empty", () => {
   assert.deepEqual(int4range.parseText("[1,5)"), range(1, 5, true, false));
   assert.deepEqual(int4range.parseText("(1,5]"), range(1, 5, false, true));
   assert.deepEqual(int4range.parseText("empty"), EMPTY);
@@ -51,7 +52,7 @@ Deno.test("range parseText: bounds, inclusivity, infinity and empty", () => {
   assert.deepEqual(int4range.parseText(" [1,2) "), range(1, 2));
 });
 
-Deno.test("range parseText: quoted bounds as range_out writes them", () => {
+test("range parseText: quoted bounds as range_out writes them", () => {
   assert.deepEqual(
     textrange.parseText('["2024-01-01 00:00:00+00","2024-02-01 00:00:00+00")'),
     range("2024-01-01 00:00:00+00", "2024-02-01 00:00:00+00"),
@@ -64,7 +65,7 @@ Deno.test("range parseText: quoted bounds as range_out writes them", () => {
   assert.deepEqual(textrange.parseText('[a" "b,c)'), range("a b", "c"));
 });
 
-Deno.test("range parseText: malformed input is a TypeError", () => {
+test("range parseText: malformed input is a TypeError", () => {
   for (
     const input of [
       "",
@@ -100,7 +101,7 @@ Deno.test("range parseText: malformed input is a TypeError", () => {
   }
 });
 
-Deno.test("range serializeText: quoting as range_bound_escape does", () => {
+test("range serializeText: quoting as range_bound_escape does", () => {
   assert.equal(int4range.serializeText(range(1, 5)), "[1,5)");
   assert.equal(int4range.serializeText(range(1, 5, false, true)), "(1,5]");
   assert.equal(int4range.serializeText(range(null, 5, true, true)), "(,5]");
@@ -126,7 +127,7 @@ Deno.test("range serializeText: quoting as range_bound_escape does", () => {
   }
 });
 
-Deno.test("range parseBinary: range_send layout", () => {
+test("range parseBinary: range_send layout", () => {
   const four = (n: number) => bytes(i32(4), i32(n));
   // As PostgreSQL 18 sent '[1,5)'::int4range, 'empty', '(,5]' (canonical (,6)) and '(,)'.
   assert.deepEqual(int4range.parseBinary!(bytes([0x02], four(1), four(5))), range(1, 5));
@@ -144,7 +145,7 @@ Deno.test("range parseBinary: range_send layout", () => {
   );
 });
 
-Deno.test("range parseBinary: malformed input is a TypeError", () => {
+test("range parseBinary: malformed input is a TypeError", () => {
   const four = bytes(i32(4), i32(1));
   for (
     const input of [
@@ -164,7 +165,7 @@ Deno.test("range parseBinary: malformed input is a TypeError", () => {
   }
 });
 
-Deno.test("multirange parseText and serializeText", () => {
+test("multirange parseText and serializeText", () => {
   assert.deepEqual(int4multirange.parseText("{}"), []);
   assert.deepEqual(int4multirange.parseText(" { } "), []);
   assert.deepEqual(int4multirange.parseText("{[1,3),[5,7)}"), [range(1, 3), range(5, 7)]);
@@ -186,7 +187,7 @@ Deno.test("multirange parseText and serializeText", () => {
   }
 });
 
-Deno.test("multirange parseBinary: multirange_send layout", () => {
+test("multirange parseBinary: multirange_send layout", () => {
   // As PostgreSQL 18 sent '{[1,3),[5,7)}'::int4multirange.
   const sent = bytes(
     i32(2),
@@ -220,7 +221,7 @@ Deno.test("multirange parseBinary: multirange_send layout", () => {
   }
 });
 
-Deno.test("range and multirange parseBinary: mutated input fails only with TypeError", () => {
+test("range and multirange parseBinary: mutated input fails only with TypeError", () => {
   const rand = prng(23);
   const valid = bytes(
     i32(2),

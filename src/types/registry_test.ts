@@ -1,3 +1,4 @@
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import { TypeRegistry } from "./registry.ts";
 import type { Codec } from "./codec.ts";
@@ -9,7 +10,7 @@ function range(lower: unknown, upper: unknown, lowerInclusive = true, upperInclu
   return { kind: "range", empty: false, lower, upper, lowerInclusive, upperInclusive };
 }
 
-Deno.test("TypeRegistry: base codecs by OID and name, arrays derived", () => {
+test("TypeRegistry: base codecs by OID and name, arrays derived", () => {
   const types = new TypeRegistry(TEST_CODECS);
   assert.equal(types.byOid(23), int4);
   assert.equal(types.byName("int4"), int4);
@@ -26,7 +27,7 @@ Deno.test("TypeRegistry: base codecs by OID and name, arrays derived", () => {
   assert.equal(types.byOid(1007)!.preferBinary, true);
 });
 
-Deno.test("TypeRegistry: built-in ranges, multiranges, their arrays, and record", () => {
+test("TypeRegistry: built-in ranges, multiranges, their arrays, and record", () => {
   const types = new TypeRegistry(TEST_CODECS);
   for (const t of BUILTIN_TYPES.filter((t) => t.kind === "r" || t.kind === "m")) {
     assert.equal(types.byOid(t.oid)?.name, t.name);
@@ -62,7 +63,7 @@ Deno.test("TypeRegistry: built-in ranges, multiranges, their arrays, and record"
   assert.equal(types.byOid(1007)!.serializeText([[1, 2], [3, 4]]), "{{1,2},{3,4}}");
 });
 
-Deno.test("TypeRegistry: box arrays use ';'", () => {
+test("TypeRegistry: box arrays use ';'", () => {
   const types = new TypeRegistry([raw(603, "box", 1020)]);
   assert.deepEqual(types.byOid(1020)!.parseText("{(1,1),(0,0);(3,3),(2,2)}"), [
     "(1,1),(0,0)",
@@ -70,7 +71,7 @@ Deno.test("TypeRegistry: box arrays use ';'", () => {
   ]);
 });
 
-Deno.test("TypeRegistry: register replaces a codec and rebuilds what is made from it", () => {
+test("TypeRegistry: register replaces a codec and rebuilds what is made from it", () => {
   const types = new TypeRegistry(TEST_CODECS);
   const int4AsString: Codec = { ...int4, parseText: (t) => `#${t}`, preferBinary: false };
   types.register(int4AsString);
@@ -91,7 +92,7 @@ Deno.test("TypeRegistry: register replaces a codec and rebuilds what is made fro
   assert.equal(types.byOid(0), undefined);
 });
 
-Deno.test("TypeRegistry: registries do not share state", () => {
+test("TypeRegistry: registries do not share state", () => {
   const a = new TypeRegistry([int4]);
   const b = new TypeRegistry([int4]);
   a.register(int8);
@@ -100,7 +101,7 @@ Deno.test("TypeRegistry: registries do not share state", () => {
   assert.notEqual(a.byOid(1007), b.byOid(1007));
 });
 
-Deno.test("introspectionQuery: literals escaped, OIDs checked", () => {
+test("introspectionQuery: literals escaped, OIDs checked", () => {
   const types = new TypeRegistry([]);
   const sql = types.introspectionQuery(["mood", "it's", "back\\slash", 16_384, 0xffffffff]);
   assert.ok(sql.includes("ARRAY[E'mood',E'it''s',E'back\\\\slash']"), sql);
@@ -145,7 +146,7 @@ const ROWS: (string | null)[][] = [
   ["2249", "pg_catalog", "record", "p", ",", "2287", "0", "0", null, null, null, null],
 ];
 
-Deno.test("applyIntrospection: enums, composites, domains, ranges, multiranges and arrays", () => {
+test("applyIntrospection: enums, composites, domains, ranges, multiranges and arrays", () => {
   const types = new TypeRegistry(TEST_CODECS);
   const learned = types.applyIntrospection(ROWS);
   assert.deepEqual(learned.map((c) => c.name).sort(), [
@@ -193,7 +194,7 @@ Deno.test("applyIntrospection: enums, composites, domains, ranges, multiranges a
   assert.deepEqual(types.byOid(16419)!.parseText('{"[1,2)"}'), [range("1", "2")]);
 });
 
-Deno.test("applyIntrospection: keeps registered codecs, and later registrations win", () => {
+test("applyIntrospection: keeps registered codecs, and later registrations win", () => {
   const types = new TypeRegistry(TEST_CODECS);
   const mine: Codec = { ...raw(16390, "mood", 16389), parseText: (t) => t.toUpperCase() };
   types.register(mine);
@@ -219,7 +220,7 @@ Deno.test("applyIntrospection: keeps registered codecs, and later registrations 
   assert.deepEqual(types.byOid(16409)!.parseText('{"(x)"}'), [{ only: "x" }]);
 });
 
-Deno.test("applyIntrospection: a codec registered by name gets its OID", () => {
+test("applyIntrospection: a codec registered by name gets its OID", () => {
   const types = new TypeRegistry(TEST_CODECS);
   const shout: Codec = { ...raw(0, "mood"), parseText: (t) => t.toUpperCase() };
   types.register(shout);
@@ -233,7 +234,7 @@ Deno.test("applyIntrospection: a codec registered by name gets its OID", () => {
   assert.equal(pair.constructor, "OK");
 });
 
-Deno.test("applyIntrospection: malformed rows are TypeErrors", () => {
+test("applyIntrospection: malformed rows are TypeErrors", () => {
   const types = new TypeRegistry([]);
   assert.throws(() => types.applyIntrospection([["1", "a", "b"]]), TypeError);
   assert.throws(

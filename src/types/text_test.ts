@@ -3,6 +3,7 @@
  * by hand from the send formats (UTF-8 text, `bit_send`, jsonb version byte, `inet_send`), not
  * produced by the encoders under test.
  */
+import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
 import type { Codec, TypeOptions } from "./codec.ts";
 import { textCodecs } from "./text.ts";
@@ -16,7 +17,7 @@ function codec(name: string, options: TypeOptions = {}): Codec {
 const u8 = (...bytes: number[]): Uint8Array => new Uint8Array(bytes);
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-Deno.test("textCodecs: OIDs, preferBinary and options", () => {
+test("textCodecs: OIDs, preferBinary and options", () => {
   const want: Record<string, [number, boolean]> = {
     text: [25, false],
     varchar: [1043, false],
@@ -48,7 +49,7 @@ Deno.test("textCodecs: OIDs, preferBinary and options", () => {
   assert.throws(() => textCodecs({ parseJson: "yes" as unknown as boolean }), TypeError);
 });
 
-Deno.test("text family: UTF-8 both ways, strict", () => {
+test("text family: UTF-8 both ways, strict", () => {
   for (const name of ["text", "varchar", "bpchar", "name"]) {
     const c = codec(name);
     assert.equal(c.parseText("héllo "), "héllo ");
@@ -79,7 +80,7 @@ Deno.test("text family: UTF-8 both ways, strict", () => {
   }
 });
 
-Deno.test('"char": one byte, printed as the server does', () => {
+test('"char": one byte, printed as the server does', () => {
   const c = codec("char");
   const vectors: [number, string][] = [
     [0x41, "A"],
@@ -111,7 +112,7 @@ Deno.test('"char": one byte, printed as the server does', () => {
   for (const v of [256, -1, 1.5, null]) assert.throws(() => c.serializeBinary!(v), TypeError);
 });
 
-Deno.test("bit, varbit: bit strings", () => {
+test("bit, varbit: bit strings", () => {
   for (const name of ["bit", "varbit"]) {
     const c = codec(name);
     assert.equal(c.parseBinary!(u8(0, 0, 0, 5, 0b10110000)), "10110");
@@ -130,7 +131,7 @@ Deno.test("bit, varbit: bit strings", () => {
   }
 });
 
-Deno.test("geometric types: strings, text format only", () => {
+test("geometric types: strings, text format only", () => {
   for (
     const [name, text] of [["point", "(1,2)"], ["box", "(1,1),(0,0)"], ["circle", "<(0,0),5>"]]
   ) {
@@ -144,7 +145,7 @@ Deno.test("geometric types: strings, text format only", () => {
   }
 });
 
-Deno.test("bytea: hex and escape formats, copies", () => {
+test("bytea: hex and escape formats, copies", () => {
   const c = codec("bytea");
   assert.deepEqual(c.parseText("\\x"), u8());
   assert.deepEqual(c.parseText("\\x00ff10"), u8(0, 255, 16));
@@ -171,7 +172,7 @@ Deno.test("bytea: hex and escape formats, copies", () => {
   for (const v of ["\\x00", [1, 2], null, 5]) assert.throws(() => c.serializeText(v), TypeError);
 });
 
-Deno.test("json, jsonb: parsed or raw, jsonb version byte", () => {
+test("json, jsonb: parsed or raw, jsonb version byte", () => {
   for (const name of ["json", "jsonb"]) {
     const c = codec(name);
     const raw = codec(name, { parseJson: false });
@@ -206,7 +207,7 @@ Deno.test("json, jsonb: parsed or raw, jsonb version byte", () => {
   assert.equal(codec("json").parseBinary!(u8(0x31)), 1);
 });
 
-Deno.test("uuid: lowercase strings, 16 bytes", () => {
+test("uuid: lowercase strings, 16 bytes", () => {
   const c = codec("uuid");
   const bytes = u8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xff);
   const text = "00010203-0405-0607-0809-0a0b0c0d0eff";
@@ -281,7 +282,7 @@ const INET_VECTORS: [string, number[], string, string][] = [
   ],
 ];
 
-Deno.test("inet, cidr: binary formatted as the server prints", () => {
+test("inet, cidr: binary formatted as the server prints", () => {
   const inet = codec("inet");
   const cidr = codec("cidr");
   for (const [what, bytes, inetText, cidrText] of INET_VECTORS) {
@@ -311,7 +312,7 @@ Deno.test("inet, cidr: binary formatted as the server prints", () => {
   assert.equal(inet.serializeBinary, undefined);
 });
 
-Deno.test("macaddr, macaddr8: lowercase colon-separated hex", () => {
+test("macaddr, macaddr8: lowercase colon-separated hex", () => {
   const mac = codec("macaddr");
   const mac8 = codec("macaddr8");
   assert.equal(mac.parseBinary!(u8(0x08, 0, 0x2b, 1, 2, 0xff)), "08:00:2b:01:02:ff");

@@ -12,12 +12,14 @@ import {
   type PasswordPacketKind,
 } from "../../src/protocol/mod.ts";
 import type { BackendMessage } from "../../src/protocol/messages.ts";
+import { listenLoopback, SocketConn } from "./net.ts";
 
 /** One accepted connection, with helpers to script it. */
 export class Peer {
   readonly reader = new FrontendStreamReader();
-  readonly conn: Deno.Conn;
-  constructor(conn: Deno.Conn) {
+  /** The connection: `read`, `write`, and `close` (which closes it at once). */
+  readonly conn: SocketConn;
+  constructor(conn: SocketConn) {
     this.conn = conn;
   }
   async receive(kind?: PasswordPacketKind): Promise<FrontendMessage> {
@@ -25,38 +27,50 @@ export class Peer {
     for (;;) {
       const msg = this.reader.next();
       if (msg) return msg;
-      const buf = new Uint8Array(4096);
-      const n = await this.conn.read(buf);
-      if (n === null) throw new Error("client closed");
-      this.reader.push(buf.subarray(0, n));
+      const chunk = await this.conn.read();
+      if (chunk === null) throw new Error("client closed");
+      this.reader.push(chunk);
     }
   }
   async send(...msgs: (BackendMessage | Uint8Array)[]): Promise<void> {
     for (const m of msgs) {
       const bytes = m instanceof Uint8Array ? m : encodeBackendMessage(m);
-      let off = 0;
-      while (off < bytes.length) off += await this.conn.write(bytes.subarray(off));
+      await this.conn.write(bytes);
     }
   }
 }
 
-/** Serves one scripted connection on a random loopback port; returns the port. */
-export function scripted(
+/**
+ * Serves one scripted connection on a random loopback port.
+ *
+ * @param script What the server does with the first connection (later ones are refused: the
+ * listener closes once it has accepted one).
+ * @returns The port, once the server listens, and a promise that settles when the script is done
+ * and the connection closed.
+ */
+export async function scripted(
   script: (peer: Peer) => Promise<void>,
-): { port: number; done: Promise<void> } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
+): Promise<{ port: number; done: Promise<void> }> {
+  let accepted: (conn: SocketConn) => void;
+  const first = new Promise<SocketConn>((resolve) => accepted = resolve);
+  let taken = false;
+  const { port } = await listenLoopback((socket, server) => {
+    if (taken) {
+      socket.destroy();
+      return;
+    }
+    taken = true;
+    server.close();
+    accepted(new SocketConn(socket));
+  });
   const done = (async () => {
-    const conn = await listener.accept();
-    listener.close();
+    const conn = await first;
     try {
       await script(new Peer(conn));
     } catch {
       // The client hung up: the script ends there.
     } finally {
-      try {
-        conn.close();
-      } catch { /* already closed */ }
+      conn.close();
     }
   })();
   return { port, done };

@@ -3,22 +3,29 @@
  * them (both sides see a reset or end), black-hole them (bytes stop flowing both ways while the
  * sockets stay open, like a vanished peer), or refuse new ones.
  *
+ * Built on `node:net`, so it runs on Deno, Bun and Node.
+ *
  * @module
  */
 
+import { connect as connectTcp, type Server, type Socket } from "node:net";
+import { listenLoopback } from "./net.ts";
+
 /** One proxied connection. */
 interface Pair {
-  client: Deno.Conn;
-  server: Deno.Conn;
+  client: Socket;
+  server: Socket;
   blackholed: boolean;
 }
 
 /** A running proxy. */
 export class TcpProxy {
-  #listener: Deno.Listener;
+  #listener: Server;
   readonly #port: number;
-  readonly #target: { hostname: string; port: number };
+  readonly #target: { host: string; port: number };
   readonly #pairs = new Set<Pair>();
+  /** Accepted client sockets whose server connection is still being opened. */
+  readonly #connecting = new Set<Socket>();
   #accepting = true;
   #blackholeNew = false;
   #closed = false;
@@ -27,11 +34,10 @@ export class TcpProxy {
   /** The first bytes each client sent, in accept order (to see e.g. an SSLRequest). */
   readonly firstBytes: Uint8Array[] = [];
 
-  private constructor(listener: Deno.Listener, target: { hostname: string; port: number }) {
+  private constructor(listener: Server, port: number, target: { host: string; port: number }) {
     this.#listener = listener;
-    this.#port = (listener.addr as Deno.NetAddr).port;
+    this.#port = port;
     this.#target = target;
-    void this.#acceptLoop(listener);
   }
 
   /**
@@ -39,10 +45,19 @@ export class TcpProxy {
    *
    * @param host The server's host.
    * @param port The server's port.
+   * @returns The proxy, once it listens.
    */
-  static start(host: string, port: number): TcpProxy {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    return new TcpProxy(listener, { hostname: host, port });
+  static async start(host: string, port: number): Promise<TcpProxy> {
+    // Connections that arrive before the proxy object exists wait for it.
+    const made: { proxy?: TcpProxy; pending: Socket[] } = { pending: [] };
+    const { server, port: own } = await listenLoopback((socket) => {
+      if (made.proxy === undefined) made.pending.push(socket);
+      else made.proxy.#accept(socket);
+    });
+    const proxy = new TcpProxy(server, own, { host, port });
+    made.proxy = proxy;
+    for (const socket of made.pending) proxy.#accept(socket);
+    return proxy;
   }
 
   /** The proxy's port. */
@@ -55,55 +70,70 @@ export class TcpProxy {
     return this.#pairs.size;
   }
 
-  async #acceptLoop(listener: Deno.Listener): Promise<void> {
-    for (;;) {
-      let client: Deno.Conn;
-      try {
-        client = await listener.accept();
-      } catch {
-        return; // Listener closed.
+  #accept(client: Socket): void {
+    if (this.#closed || !this.#accepting) {
+      client.destroy();
+      return;
+    }
+    this.accepted++;
+    // Nothing is read from the client until the server connection is open (no 'data' listener
+    // yet), so its first bytes go to the server, in order.
+    client.on("error", () => {});
+    this.#connecting.add(client);
+    const server = connectTcp({ host: this.#target.host, port: this.#target.port });
+    server.on("error", () => {});
+    const failed = (): void => {
+      this.#connecting.delete(client);
+      client.destroy();
+      server.destroy();
+    };
+    server.once("error", failed);
+    server.once("connect", () => {
+      server.off("error", failed);
+      this.#connecting.delete(client);
+      if (client.destroyed || this.#closed) {
+        client.destroy();
+        server.destroy();
+        return;
       }
-      this.accepted++;
-      let server: Deno.Conn;
-      try {
-        server = await Deno.connect(this.#target);
-      } catch {
-        client.close();
-        continue;
-      }
+      client.setNoDelay(true);
+      server.setNoDelay(true);
       const pair: Pair = { client, server, blackholed: this.#blackholeNew };
       this.#pairs.add(pair);
-      void this.#pump(pair, client, server, this.firstBytes.push(new Uint8Array(0)) - 1);
-      void this.#pump(pair, server, client);
-    }
+      this.#pump(pair, client, server, this.firstBytes.push(new Uint8Array(0)) - 1);
+      this.#pump(pair, server, client);
+    });
   }
 
-  async #pump(pair: Pair, from: Deno.Conn, to: Deno.Conn, sniff = -1): Promise<void> {
-    const buf = new Uint8Array(64 * 1024);
-    try {
-      for (;;) {
-        const n = await from.read(buf);
-        if (n === null) break;
-        if (sniff >= 0 && this.firstBytes[sniff]!.length === 0) {
-          this.firstBytes[sniff] = buf.slice(0, n);
-        }
-        if (pair.blackholed) continue; // Swallowed: the peer never sees it.
-        let off = 0;
-        while (off < n) off += await to.write(buf.subarray(off, n));
+  #pump(pair: Pair, from: Socket, to: Socket, sniff = -1): void {
+    from.on("data", (chunk: Uint8Array) => {
+      if (sniff >= 0 && this.firstBytes[sniff]!.length === 0) {
+        this.firstBytes[sniff] = Uint8Array.from(chunk);
       }
-    } catch {
-      // Either side went away.
-    }
-    if (!pair.blackholed) this.#drop(pair);
+      if (pair.blackholed) return; // Swallowed: the peer never sees it.
+      if (!to.write(chunk)) {
+        from.pause();
+        to.once("drain", () => from.resume());
+      }
+    });
+    // Either side went away: close both, after what was already forwarded has been written.
+    const gone = (): void => {
+      if (pair.blackholed || !this.#pairs.delete(pair)) return;
+      from.destroy();
+      if (to.destroyed) return;
+      to.end(() => to.destroy());
+      // A peer that stops reading must not keep the socket open.
+      setTimeout(() => to.destroy(), 1000).unref?.();
+    };
+    from.on("end", gone);
+    from.on("close", gone);
+    from.on("error", gone);
   }
 
   #drop(pair: Pair): void {
     if (!this.#pairs.delete(pair)) return;
-    for (const c of [pair.client, pair.server]) {
-      try {
-        c.close();
-      } catch { /* already closed */ }
-    }
+    pair.client.destroy();
+    pair.server.destroy();
   }
 
   /** Closes every open connection at once (both ends see the connection end). */
@@ -130,9 +160,9 @@ export class TcpProxy {
     for (const p of this.#pairs) p.blackholed = true;
     if (refuseNew && this.#accepting) {
       this.#accepting = false;
-      try {
-        this.#listener.close();
-      } catch { /* already closed */ }
+      this.#listener.close();
+      // Connections accepted but not yet forwarded are refused too.
+      for (const c of this.#connecting) c.destroy();
     }
   }
 
@@ -141,23 +171,28 @@ export class TcpProxy {
     this.#blackholeNew = on;
   }
 
-  /** Accepts new connections again (after {@link blackhole}). */
-  resume(): void {
+  /**
+   * Accepts new connections again (after {@link blackhole}), on the same port.
+   *
+   * @returns A promise that resolves once the proxy listens again.
+   */
+  async resume(): Promise<void> {
     if (this.#accepting || this.#closed) return;
     this.#accepting = true;
-    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: this.#port });
-    void this.#acceptLoop(this.#listener);
+    const { server } = await listenLoopback((socket) => this.#accept(socket), this.#port);
+    if (this.#closed) {
+      server.close();
+      return;
+    }
+    this.#listener = server;
   }
 
   /** Stops the proxy and closes everything. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#accepting) {
-      try {
-        this.#listener.close();
-      } catch { /* already closed */ }
-    }
+    if (this.#accepting) this.#listener.close();
+    for (const c of this.#connecting) c.destroy();
     for (const p of [...this.#pairs]) {
       p.blackholed = false;
       this.#drop(p);
