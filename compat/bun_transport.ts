@@ -16,13 +16,14 @@
 import { constants as cryptoConstants } from "node:crypto";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { ChunkQueue } from "../src/transport/async_queue.ts";
-import type {
-  Socket,
-  SocketOptions,
-  TlsInfo,
-  TlsOptions,
-  Transport,
-  TransportTarget,
+import {
+  ALL_CAPABILITIES,
+  type Socket,
+  type SocketOptions,
+  type TlsInfo,
+  type TlsOptions,
+  type Transport,
+  type TransportTarget,
 } from "../src/transport/transport.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -116,13 +117,7 @@ const LOW_WATER_MARK = 256 * 1024;
  */
 export function createBunTransport(): Transport {
   return {
-    capabilities: {
-      unixSockets: true,
-      peerCertificate: true,
-      clientCertificates: true,
-      verificationControl: true,
-      directTls: true,
-    },
+    capabilities: ALL_CAPABILITIES,
     connect: connectBun,
     connectTls: connectBunTls,
   };

@@ -25,7 +25,7 @@ import {
 import type { ConnectOptions } from "../src/config.ts";
 import { createPoolWith, type Pool, type PoolOptions } from "../src/pool/pool.ts";
 import { connectNode, connectNodeTls } from "../src/transport/node_socket.ts";
-import type { Transport } from "../src/transport/transport.ts";
+import { ALL_CAPABILITIES, type Transport } from "../src/transport/transport.ts";
 import { nodeConfigHost } from "./node_host.ts";
 
 export * from "../src/api.ts";
@@ -46,13 +46,7 @@ export { nodeConfigHost } from "./node_host.ts";
  */
 export function createNodeTransport(): Transport {
   return {
-    capabilities: {
-      unixSockets: true,
-      peerCertificate: true,
-      clientCertificates: true,
-      verificationControl: true,
-      directTls: true,
-    },
+    capabilities: ALL_CAPABILITIES,
     connect: connectNode,
     connectTls: connectNodeTls,
   };

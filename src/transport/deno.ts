@@ -19,7 +19,14 @@ import {
   describeTarget,
   errorMessage,
 } from "./node_socket.ts";
-import type { Socket, SocketOptions, TlsInfo, Transport, TransportTarget } from "./transport.ts";
+import {
+  ALL_CAPABILITIES,
+  type Socket,
+  type SocketOptions,
+  type TlsInfo,
+  type Transport,
+  type TransportTarget,
+} from "./transport.ts";
 
 /** Size of the buffer given to each `Deno.Conn.read`. */
 const READ_SIZE = 64 * 1024;
@@ -48,13 +55,7 @@ const COPY_LIMIT = 4 * 1024;
  */
 export function createDenoTransport(): Transport {
   return {
-    capabilities: {
-      unixSockets: true,
-      peerCertificate: true,
-      clientCertificates: true,
-      verificationControl: true,
-      directTls: true,
-    },
+    capabilities: ALL_CAPABILITIES,
     connect: (target, options) =>
       options.mayUpgrade ? connectNode(target, options) : connectDeno(target, options),
     connectTls: connectNodeTls,

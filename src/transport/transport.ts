@@ -218,6 +218,23 @@ export interface TransportCapabilities {
 }
 
 /**
+ * Every capability: what the Deno, Bun and Node transports all have.
+ *
+ * @example
+ * ```ts
+ * import { ALL_CAPABILITIES } from "./transport.ts";
+ * console.assert(ALL_CAPABILITIES.peerCertificate);
+ * ```
+ */
+export const ALL_CAPABILITIES: Readonly<TransportCapabilities> = Object.freeze({
+  unixSockets: true,
+  peerCertificate: true,
+  clientCertificates: true,
+  verificationControl: true,
+  directTls: true,
+});
+
+/**
  * A way of opening sockets on some runtime.
  *
  * @example A transport that logs where it connects
