@@ -185,6 +185,8 @@ class DenoConnSocket implements Socket {
   #label: string;
   #closed = false;
   #buffer: Uint8Array | undefined;
+  /** Settles when the last queued write has finished. */
+  #writing: Promise<void> | undefined;
 
   constructor(conn: Deno.Conn, label: string) {
     this.#conn = conn;
@@ -208,7 +210,24 @@ class DenoConnSocket implements Socket {
     return buffer.slice(0, n);
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new Error(`Cannot write to ${this.#label}: the connection is closed`));
+    }
+    // `Deno.Conn.write` may take part of the bytes; writes issued without waiting are queued so
+    // that one's remainder never interleaves with the next.
+    const written = this.#writing === undefined
+      ? this.#writeAll(bytes)
+      : this.#writing.then(() => this.#writeAll(bytes));
+    const settled = written.then(ignore, ignore);
+    this.#writing = settled;
+    void settled.then(() => {
+      if (this.#writing === settled) this.#writing = undefined;
+    });
+    return written;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
     if (this.#closed) throw new Error(`Cannot write to ${this.#label}: the connection is closed`);
     try {
       for (let offset = 0; offset < bytes.length;) {
@@ -235,3 +254,5 @@ class DenoConnSocket implements Socket {
     }
   }
 }
+
+function ignore(): void {}
