@@ -16,6 +16,7 @@
 import { constants as cryptoConstants } from "node:crypto";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { ChunkQueue } from "../src/transport/async_queue.ts";
+import { connectAbortReason, describeTarget, directTlsTarget } from "../src/transport/labels.ts";
 import {
   ALL_CAPABILITIES,
   type Socket,
@@ -134,10 +135,6 @@ export function createBunTransport(): Transport {
  */
 export const bunTransport: Transport = createBunTransport();
 
-function describeTarget(target: TransportTarget): string {
-  return target.kind === "tcp" ? `${target.host}:${target.port}` : target.path;
-}
-
 /** An error's message, with Bun's `code` (e.g. `ECONNREFUSED`) when the message lacks it. */
 function errorMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -145,10 +142,6 @@ function errorMessage(error: unknown): string {
   return typeof code === "string" && code !== "" && !error.message.includes(code)
     ? `${error.message} (${code})`
     : error.message;
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The connect was aborted", "AbortError");
 }
 
 function connectBun(target: TransportTarget, options: SocketOptions): Promise<Socket> {
@@ -161,11 +154,7 @@ async function connectBunTls(
   options: SocketOptions,
   tls: TlsOptions,
 ): Promise<{ socket: Socket; info: TlsInfo }> {
-  if (target.kind === "unix") {
-    throw new Error(
-      `Cannot open a direct TLS connection to ${target.path}: TLS is not used over Unix-domain sockets`,
-    );
-  }
+  directTlsTarget(target);
   const socket = new BunStream(describeTarget(target), tls);
   const bunTls = bunTlsOptions(tls);
   await socket.open(target, options, bunTls);
@@ -228,7 +217,7 @@ class BunStream implements Socket {
     tls: BunTlsOptions | undefined,
   ): Promise<void> {
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (signal?.aborted) return Promise.reject(connectAbortReason(signal));
     const handlers = this.#handlers(tls !== undefined);
     let pending: Promise<BunSocket>;
     try {
@@ -245,7 +234,7 @@ class BunStream implements Socket {
         if (done) return;
         done = true;
         this.close();
-        reject(abortReason(signal!));
+        reject(connectAbortReason(signal!));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       pending.then((socket) => {
@@ -350,7 +339,7 @@ class BunStream implements Socket {
     let onAbort = ignore;
     const aborted = new Promise<never>((_, reject) => {
       if (signal === undefined) return;
-      onAbort = () => reject(abortReason(signal));
+      onAbort = () => reject(connectAbortReason(signal));
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
     });
@@ -358,7 +347,7 @@ class BunStream implements Socket {
       return await Promise.race([pending.promise, aborted]);
     } catch (error) {
       this.close();
-      if (signal?.aborted) throw abortReason(signal);
+      if (signal?.aborted) throw connectAbortReason(signal);
       throw new Error(`TLS handshake with ${this.#label} failed: ${errorMessage(error)}`, {
         cause: error,
       });

@@ -12,13 +12,8 @@
  */
 
 import type { ConfigHost } from "../config/host.ts";
-import {
-  connectAbortReason,
-  connectNode,
-  connectNodeTls,
-  describeTarget,
-  errorMessage,
-} from "./node_socket.ts";
+import { connectAbortReason, describeTarget, errorMessage } from "./labels.ts";
+import { connectNode, connectNodeTls } from "./node_socket.ts";
 import {
   ALL_CAPABILITIES,
   type Socket,
@@ -131,16 +126,12 @@ function isMissingError(error: unknown): boolean {
     error instanceof Deno.errors.NotADirectory;
 }
 
-const describe = describeTarget;
-const message = errorMessage;
-const abortReason = connectAbortReason;
-
 // ---------------------------------------------------------------------------------------------
 // Deno.connect: plain connections that are never upgraded.
 
 async function connectDeno(target: TransportTarget, options: SocketOptions): Promise<Socket> {
   const signal = options.signal;
-  if (signal?.aborted) throw abortReason(signal);
+  if (signal?.aborted) throw connectAbortReason(signal);
   const pending: Promise<Deno.Conn> = target.kind === "tcp"
     ? Deno.connect({ transport: "tcp", hostname: target.host, port: target.port })
     : Deno.connect({ transport: "unix", path: target.path });
@@ -148,15 +139,17 @@ async function connectDeno(target: TransportTarget, options: SocketOptions): Pro
   try {
     conn = await abortable(pending, signal, (late) => late.close());
   } catch (error) {
-    if (signal?.aborted) throw abortReason(signal);
-    throw new Error(`Cannot connect to ${describe(target)}: ${message(error)}`, { cause: error });
+    if (signal?.aborted) throw connectAbortReason(signal);
+    throw new Error(`Cannot connect to ${describeTarget(target)}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   if (target.kind === "tcp") {
     const tcp = conn as Deno.TcpConn;
     tcp.setNoDelay(options.noDelay);
     if (options.keepAlive !== undefined) tcp.setKeepAlive(options.keepAlive.enabled);
   }
-  return new DenoConnSocket(conn, describe(target));
+  return new DenoConnSocket(conn, describeTarget(target));
 }
 
 /** Races a connect against a signal; a connection that arrives after the abort is disposed. */
@@ -167,7 +160,7 @@ function abortable<T>(
 ): Promise<T> {
   if (signal === undefined) return pending;
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
+    const onAbort = (): void => reject(connectAbortReason(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     pending.then((value) => {
       signal.removeEventListener("abort", onAbort);
@@ -202,7 +195,7 @@ class DenoConnSocket implements Socket {
       n = await this.#conn.read(buffer);
     } catch (error) {
       if (this.#closed) return null;
-      throw new Error(`Cannot read from ${this.#label}: ${message(error)}`, { cause: error });
+      throw new Error(`Cannot read from ${this.#label}: ${errorMessage(error)}`, { cause: error });
     }
     if (n === null) return null;
     if (n > COPY_LIMIT) return buffer.subarray(0, n);
@@ -234,7 +227,7 @@ class DenoConnSocket implements Socket {
         offset += await this.#conn.write(bytes.subarray(offset));
       }
     } catch (error) {
-      throw new Error(`Cannot write to ${this.#label}: ${message(error)}`, { cause: error });
+      throw new Error(`Cannot write to ${this.#label}: ${errorMessage(error)}`, { cause: error });
     }
   }
 

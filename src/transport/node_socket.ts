@@ -9,42 +9,13 @@
 import net from "node:net";
 import tls from "node:tls";
 import { ChunkQueue } from "./async_queue.ts";
+import { connectAbortReason, describeTarget, directTlsTarget, errorMessage } from "./labels.ts";
 import type { Socket, SocketOptions, TlsInfo, TlsOptions, TransportTarget } from "./transport.ts";
 
 /** Queued bytes above which a `node:net` socket is paused until the reader catches up. */
 const HIGH_WATER_MARK = 1024 * 1024;
 /** Queued bytes at or below which a paused socket is resumed. */
 const LOW_WATER_MARK = 256 * 1024;
-
-/**
- * A label for error messages: `host:port` or the socket path.
- *
- * @param target Where the connection goes.
- * @returns The label.
- */
-export function describeTarget(target: TransportTarget): string {
-  return target.kind === "tcp" ? `${target.host}:${target.port}` : target.path;
-}
-
-/**
- * The error message of anything thrown.
- *
- * @param error What was thrown.
- * @returns Its message.
- */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Why a signal aborted, or an `AbortError` when it gave no reason.
- *
- * @param signal An aborted signal.
- * @returns The reason to throw.
- */
-export function connectAbortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("The connect was aborted", "AbortError");
-}
 
 export function connectNode(target: TransportTarget, options: SocketOptions): Promise<NodeSocket> {
   const signal = options.signal;
@@ -92,11 +63,7 @@ export async function connectNodeTls(
   options: SocketOptions,
   tlsOptions: TlsOptions,
 ): Promise<{ socket: Socket; info: TlsInfo }> {
-  if (target.kind === "unix") {
-    throw new Error(
-      `Cannot open a direct TLS connection to ${target.path}: TLS is not used over Unix-domain sockets`,
-    );
-  }
+  directTlsTarget(target);
   const socket = await connectNode(target, options);
   try {
     const info = await socket.upgrade(tlsOptions, options.signal);
