@@ -136,6 +136,7 @@ for (const server of servers?.servers ?? []) {
     const outcomes = new Map<string, number>(); // "kind: outcome" → count
     const txOutcome = new Map<number, Outcome>(); // row id → how its transaction ended
     const killed = { terminate: 0, cut: 0, cutAll: 0 };
+    const terminated: number[] = []; // pids signalled by pg_terminate_backend
     let maxSeen = 0;
     let statements = 0;
     let done = false;
@@ -181,7 +182,10 @@ for (const server of servers?.servers ?? []) {
           if (rows.length === 0) continue;
           const pid = rows[Math.floor(random() * rows.length)]!.pid;
           const [res] = await admin.sql<{ ok: boolean }>`select pg_terminate_backend(${pid}) as ok`;
-          if (res!.ok) killed.terminate++;
+          if (res!.ok) {
+            killed.terminate++;
+            terminated.push(pid);
+          }
         } else if (r < 0.97) {
           if (proxy.cutOne(Math.floor(random() * 1000))) killed.cut++;
         } else {
@@ -252,7 +256,21 @@ for (const server of servers?.servers ?? []) {
           } of those committed)`,
       );
 
-      // The pool ends healthy: max connections at once, each working.
+      // The pool ends healthy: max connections at once, each working. A backend
+      // signalled by the killer's last pg_terminate_backend may still be exiting
+      // (the signal is asynchronous), and an idle pooled connection learns of it
+      // only when the FATAL arrives; wait for those backends to be gone and for
+      // their FATALs to be read, so the check below measures the pool, not the race.
+      for (let waited = 0;; waited += 20) {
+        const { rows: alive } = await admin.query<{ n: number }>(
+          "select count(*)::int as n from pg_stat_activity where pid = any($1::int[])",
+          [terminated],
+        );
+        if (alive[0]!.n === 0) break;
+        assert.ok(waited < 10_000, "terminated backends did not exit within 10 s");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 50));
       assert.equal(pool.waiting, 0);
       const leases = await Promise.all(Array.from({ length: MAX }, () => pool.acquire()));
       try {
