@@ -40,5 +40,12 @@ export {
   FrontendStreamReader,
   type StreamReaderOptions,
 } from "./stream_reader.ts";
-export { type Direction, formatMessage, type FormatOptions, traceLine } from "./trace.ts";
+export {
+  type Direction,
+  formatMessage,
+  type FormatOptions,
+  messageToJson,
+  traceJson,
+  traceLine,
+} from "./trace.ts";
 export { ProtocolError } from "../errors.ts";

@@ -10,7 +10,14 @@ import net from "node:net";
 import tls from "node:tls";
 import { ChunkQueue } from "./async_queue.ts";
 import { connectAbortReason, describeTarget, directTlsTarget, errorMessage } from "./labels.ts";
-import type { Socket, SocketOptions, TlsInfo, TlsOptions, TransportTarget } from "./transport.ts";
+import type {
+  ServerTlsOptions,
+  Socket,
+  SocketOptions,
+  TlsInfo,
+  TlsOptions,
+  TransportTarget,
+} from "./transport.ts";
 
 /** Queued bytes above which a `node:net` socket is paused until the reader catches up. */
 const HIGH_WATER_MARK = 1024 * 1024;
@@ -168,25 +175,81 @@ export class NodeSocket implements Socket {
    * @returns What the handshake negotiated.
    */
   async upgrade(options: TlsOptions, signal: AbortSignal | undefined): Promise<TlsInfo> {
+    this.#checkUpgrade();
+    // Synchronously hand the raw socket to node:tls, so no ciphertext reaches the plain listeners.
+    this.#detach();
+    const secure = tls.connect({ socket: this.#raw, ...nodeTlsOptions(options) });
+    return await this.#secure(secure, "secureConnect", signal);
+  }
+
+  /**
+   * The server side of a TLS upgrade: runs the handshake as the TLS server over the current
+   * socket (after answering 'S' to an SSLRequest, or at once for direct TLS) and switches reads
+   * and writes to it.
+   *
+   * @param options The server's certificate and key, and what it asks of clients.
+   * @param replay Bytes already read that belong to the handshake (the start of a direct TLS
+   * ClientHello); they are handed back to the socket first.
+   * @returns What the handshake negotiated, with the client's certificate if one was sent.
+   */
+  async acceptTls(options: ServerTlsOptions, replay?: Uint8Array): Promise<TlsInfo> {
+    this.#checkUpgrade(replay !== undefined);
+    this.#detach();
+    if (replay !== undefined && replay.length > 0) {
+      this.#raw.pause();
+      this.#raw.unshift(replay);
+    }
+    const serverOptions: tls.TLSSocketOptions = {
+      isServer: true,
+      cert: options.cert,
+      key: options.key,
+    };
+    if (options.keyPassword !== undefined) serverOptions.passphrase = options.keyPassword;
+    if (options.caCerts !== undefined) serverOptions.ca = options.caCerts;
+    if (options.requestCert) {
+      serverOptions.requestCert = true;
+      serverOptions.rejectUnauthorized = options.rejectUnauthorized ?? true;
+    }
+    if (options.alpnProtocols !== undefined) serverOptions.ALPNProtocols = options.alpnProtocols;
+    if (options.minVersion !== undefined || options.maxVersion !== undefined) {
+      serverOptions.secureContext = tls.createSecureContext({
+        cert: options.cert,
+        key: options.key,
+        ...(options.keyPassword !== undefined ? { passphrase: options.keyPassword } : {}),
+        ...(options.caCerts !== undefined ? { ca: options.caCerts } : {}),
+        ...(options.minVersion !== undefined ? { minVersion: options.minVersion } : {}),
+        ...(options.maxVersion !== undefined ? { maxVersion: options.maxVersion } : {}),
+      });
+    }
+    const secure = new tls.TLSSocket(this.#raw, serverOptions);
+    return await this.#secure(secure, "secure", undefined);
+  }
+
+  #checkUpgrade(replaying = false): void {
     if (this.#closed) {
       throw new Error(`Cannot upgrade ${this.#label} to TLS: the connection is closed`);
     }
     if (this.#upgraded) {
       throw new Error(`Cannot upgrade ${this.#label} to TLS: it already uses TLS`);
     }
-    if (this.#queue.queuedBytes > 0 || this.#queue.done) {
+    if ((!replaying && this.#queue.queuedBytes > 0) || this.#queue.done) {
       throw new Error(
         `Cannot upgrade ${this.#label} to TLS: unread bytes are buffered or the stream has ended`,
       );
     }
     this.#upgraded = true;
-    // Synchronously hand the raw socket to node:tls, so no ciphertext reaches the plain listeners.
-    this.#detach();
-    const secure = tls.connect({ socket: this.#raw, ...nodeTlsOptions(options) });
+  }
+
+  /** Waits for the handshake on `secure`, then reads and writes through it. */
+  async #secure(
+    secure: tls.TLSSocket,
+    event: "secure" | "secureConnect",
+    signal: AbortSignal | undefined,
+  ): Promise<TlsInfo> {
     this.#stream = secure;
     secure.on("error", (error: Error) => this.#fail(error));
     try {
-      await handshake(secure, signal);
+      await handshake(secure, event, signal);
     } catch (error) {
       this.close();
       if (signal?.aborted) throw connectAbortReason(signal);
@@ -195,7 +258,26 @@ export class NodeSocket implements Socket {
       });
     }
     this.#attach(secure);
-    return tlsInfo(secure);
+    return tlsInfo(secure, event === "secure");
+  }
+
+  /** Bytes received and not yet read (a server checks none follow an SSLRequest). */
+  get buffered(): number {
+    return this.#queue.queuedBytes;
+  }
+
+  /** Address and port of the other end, when known (TCP). */
+  get remote(): { address: string; port: number } | undefined {
+    const { remoteAddress, remotePort } = this.#raw;
+    return remoteAddress === undefined || remotePort === undefined
+      ? undefined
+      : { address: remoteAddress, port: remotePort };
+  }
+
+  /** Half-closes: sends what is queued, then FIN, and closes once the peer is done. */
+  end(): void {
+    if (this.#closed) return;
+    this.#stream.end();
   }
 
   close(): void {
@@ -243,11 +325,15 @@ export class NodeSocket implements Socket {
   }
 }
 
-function handshake(secure: tls.TLSSocket, signal: AbortSignal | undefined): Promise<void> {
+function handshake(
+  secure: tls.TLSSocket,
+  event: "secure" | "secureConnect",
+  signal: AbortSignal | undefined,
+): Promise<void> {
   if (signal?.aborted) return Promise.reject(connectAbortReason(signal));
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
-      secure.off("secureConnect", onSecure);
+      secure.off(event, onSecure);
       secure.off("error", onError);
       secure.off("close", onClose);
       signal?.removeEventListener("abort", onAbort);
@@ -268,7 +354,7 @@ function handshake(secure: tls.TLSSocket, signal: AbortSignal | undefined): Prom
       cleanup();
       reject(connectAbortReason(signal!));
     };
-    secure.once("secureConnect", onSecure);
+    secure.once(event, onSecure);
     secure.once("error", onError);
     secure.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -297,7 +383,7 @@ function nodeTlsOptions(options: TlsOptions): tls.ConnectionOptions {
   return result;
 }
 
-function tlsInfo(secure: tls.TLSSocket): TlsInfo {
+function tlsInfo(secure: tls.TLSSocket, server: boolean): TlsInfo {
   const info: TlsInfo = {};
   const raw: Uint8Array | undefined = secure.getPeerCertificate(true)?.raw;
   if (raw !== undefined && raw.length > 0) info.peerCertificate = new Uint8Array(raw);
@@ -305,5 +391,10 @@ function tlsInfo(secure: tls.TLSSocket): TlsInfo {
   if (typeof alpn === "string" && alpn !== "") info.alpnProtocol = alpn;
   const protocol = secure.getProtocol();
   if (typeof protocol === "string") info.protocol = protocol;
+  if (server) {
+    const local: Uint8Array | undefined = (secure.getCertificate() as { raw?: Uint8Array } | null)
+      ?.raw;
+    if (local !== undefined && local.length > 0) info.localCertificate = new Uint8Array(local);
+  }
   return info;
 }

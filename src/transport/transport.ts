@@ -147,6 +147,47 @@ export interface TlsInfo {
   alpnProtocol?: string;
   /** Negotiated TLS version, e.g. `TLSv1.3`, when known. */
   protocol?: string;
+  /** On the server side: its own certificate in DER (the channel binding hash is taken of it). */
+  localCertificate?: Uint8Array;
+}
+
+/**
+ * The TLS settings of the server side of a connection (a fake server, or a proxy terminating
+ * its clients' TLS).
+ *
+ * @example A certificate and key
+ * ```ts
+ * import type { ServerTlsOptions } from "@pgline/pgline/server";
+ * const tls: ServerTlsOptions = {
+ *   cert: "-----BEGIN CERTIFICATE-----\n...",
+ *   key: "-----BEGIN PRIVATE KEY-----\n...",
+ * };
+ * console.assert(tls.requestCert === undefined);
+ * ```
+ */
+export interface ServerTlsOptions {
+  /** The server's certificate chain (PEM). */
+  cert: string;
+  /** Its private key (PEM). */
+  key: string;
+  /** Passphrase of an encrypted key. */
+  keyPassword?: string;
+  /** Roots trusted for client certificates (PEM texts). */
+  caCerts?: string[];
+  /** Ask clients for a certificate. */
+  requestCert?: boolean;
+  /**
+   * With `requestCert`: refuse clients without a valid certificate.
+   *
+   * @default {true}
+   */
+  rejectUnauthorized?: boolean;
+  /** ALPN protocols accepted (`["postgresql"]` for direct TLS). */
+  alpnProtocols?: string[];
+  /** Lowest TLS version accepted. */
+  minVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+  /** Highest TLS version accepted. */
+  maxVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
 }
 
 /**
