@@ -57,6 +57,22 @@ export type AuthMethod =
  * @param auth The method and secret.
  * @throws {AuthenticationError} when the client failed.
  * @throws {ConnectionError} when the client hung up.
+ *
+ * @example Running the startup phase by hand, with MD5
+ * ```ts
+ * import { authenticate, listen } from "@pgline/pgline/server";
+ * const server = await listen({ port: 0 }, async (conn) => {
+ *   const { message } = await conn.readStartupPacket();
+ *   if (message.type !== "StartupMessage") return conn.close();
+ *   const user = message.parameters.user ?? "";
+ *   await authenticate(conn, user, { method: "md5", password: "secret" });
+ *   await conn.send(
+ *     { type: "BackendKeyData", processId: 1, secretKey: new Uint8Array(4) },
+ *     { type: "ReadyForQuery", status: "I" },
+ *   );
+ * });
+ * await server.close();
+ * ```
  */
 export async function authenticate(
   conn: BackendConnection,

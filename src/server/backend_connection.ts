@@ -252,6 +252,10 @@ export class BackendConnection {
     }
     await this.#fillTo(1);
     if (this.#pending[0] === TLS_HANDSHAKE && directTls !== undefined && this.#tls === undefined) {
+      // Every byte received so far belongs to the handshake (a ClientHello can arrive in several
+      // segments): take what the socket has queued too, with no wait between the last check and
+      // the hand-over to TLS, or it would be lost.
+      while (this.#socket.buffered > 0) await this.#fillTo(this.#pending.length + 1);
       const replay = this.#pending;
       this.#pending = EMPTY;
       this.#tls = await this.#socket.acceptTls(
@@ -300,7 +304,13 @@ export class BackendConnection {
       throw new ProtocolError("received unencrypted data after SSL request");
     }
     await this.write(new Uint8Array([0x53]));
-    this.#tls = await this.#socket.acceptTls(tls);
+    // With a socket whose writes resolve late, the ClientHello may be here already: it goes to
+    // TLS (as OpenSSL reads whatever follows 'S' in PostgreSQL), with no wait between the last
+    // check and the hand-over.
+    while (this.#socket.buffered > 0) await this.#fillTo(this.#pending.length + 1);
+    const replay = this.#pending;
+    this.#pending = EMPTY;
+    this.#tls = await this.#socket.acceptTls(tls, replay);
     return this.#tls;
   }
 
@@ -384,24 +394,22 @@ export class BackendConnection {
 
   /**
    * Answers the requested protocol version: 3.0 up to 3.`newest`; a newer minor or `_pq_.`
-   * options get NegotiateProtocolVersion, as PostgreSQL sends it.
+   * options get NegotiateProtocolVersion, as PostgreSQL sends it: with the whole version word
+   * (`3 << 16 | minor`, which libpq 18 checks), not the minor alone. 3.1, never released, is
+   * served like PostgreSQL 18 serves it: as itself, with a 4-byte cancel key.
    */
   async #negotiate(startup: StartupMessage, newest: number): Promise<number> {
     const minor = startup.protocolVersion & 0xffff;
+    const version = PROTOCOL_3_0 + Math.min(minor, newest);
     const unrecognized = Object.keys(startup.parameters).filter((k) => k.startsWith("_pq_."));
-    if (minor === 1) {
-      // 3.1 was never released; PostgreSQL 18 refuses it the same way.
-      await this.fatal("0A000", "unsupported frontend protocol 3.1");
-      throw new ProtocolError("unsupported frontend protocol 3.1");
-    }
     if (minor > newest || unrecognized.length > 0) {
       await this.send({
         type: "NegotiateProtocolVersion",
-        newestMinorVersion: Math.min(minor, newest),
+        newestMinorVersion: version,
         unrecognizedOptions: unrecognized,
       });
     }
-    return minor > newest ? PROTOCOL_3_0 + newest : startup.protocolVersion;
+    return version;
   }
 
   /**
@@ -503,7 +511,9 @@ export class BackendConnection {
 
   /**
    * Bytes already read past the startup phase and not yet returned as messages; a proxy forwards
-   * them before piping the socket.
+   * them before piping the socket. Only bytes read by {@linkcode BackendConnection.readStartupPacket}
+   * are here: once {@linkcode BackendConnection.receive} has run (authentication runs it), the
+   * start of a message not yet complete is held by the message reader instead.
    *
    * @returns The bytes; the reader no longer holds them.
    */

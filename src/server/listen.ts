@@ -108,12 +108,20 @@ export async function listen(
     const connection = new BackendConnection(new NodeSocket(raw, label), options);
     connections.add(connection);
     raw.once("close", () => connections.delete(connection));
+    const closed = new Promise<void>((resolve) => raw.once("close", () => resolve()));
     (async () => {
       try {
         await handler(connection);
       } catch {
         // The handler's failure ends its connection only.
       } finally {
+        // A write resolves once the socket took the bytes, not once they were sent: end
+        // gracefully (what is queued, then FIN), and destroy only if the client does not close
+        // within 2 s, so that a handler's last words (a FATAL, say) reach the client.
+        connection.end();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([closed, new Promise((r) => timer = setTimeout(r, 2_000))]);
+        clearTimeout(timer);
         connection.close();
         connections.delete(connection);
       }

@@ -189,11 +189,12 @@ export class NodeSocket implements Socket {
    *
    * @param options The server's certificate and key, and what it asks of clients.
    * @param replay Bytes already read that belong to the handshake (the start of a direct TLS
-   * ClientHello); they are handed back to the socket first.
+   * ClientHello); they are handed back to the socket first. Every byte received must have been
+   * read by then (none may be {@linkcode NodeSocket.buffered}), or it would be lost.
    * @returns What the handshake negotiated, with the client's certificate if one was sent.
    */
   async acceptTls(options: ServerTlsOptions, replay?: Uint8Array): Promise<TlsInfo> {
-    this.#checkUpgrade(replay !== undefined);
+    this.#checkUpgrade();
     this.#detach();
     if (replay !== undefined && replay.length > 0) {
       this.#raw.pause();
@@ -225,14 +226,14 @@ export class NodeSocket implements Socket {
     return await this.#secure(secure, "secure", undefined);
   }
 
-  #checkUpgrade(replaying = false): void {
+  #checkUpgrade(): void {
     if (this.#closed) {
       throw new Error(`Cannot upgrade ${this.#label} to TLS: the connection is closed`);
     }
     if (this.#upgraded) {
       throw new Error(`Cannot upgrade ${this.#label} to TLS: it already uses TLS`);
     }
-    if ((!replaying && this.#queue.queuedBytes > 0) || this.#queue.done) {
+    if (this.#queue.queuedBytes > 0 || this.#queue.done) {
       throw new Error(
         `Cannot upgrade ${this.#label} to TLS: unread bytes are buffered or the stream has ended`,
       );
