@@ -17,8 +17,11 @@
  * ends at the proxy, so the binding it computes never matches the server's certificate. A
  * client that picks SCRAM-SHA-256-PLUS over TLS to the proxy gets a FATAL error saying so; a
  * client without TLS (libpq) refuses a server that offers it. `--strip-channel-binding` removes
- * it from the server's offer (the one change the proxy makes, and only when asked); otherwise
- * use `channel_binding=disable` on the clients or an upstream without TLS.
+ * it from the server's offer (the one change the proxy makes, and only when asked), which is
+ * enough for clients without TLS to the proxy; a client with TLS to the proxy must also use
+ * `channel_binding=disable` (else it tells the server it could have bound, and a server on TLS
+ * refuses that). Otherwise use `channel_binding=disable` on the clients or an upstream without
+ * TLS.
  *
  * Sockets come from `node:net` and `node:tls` on every runtime (Deno, Bun and Node).
  *
@@ -83,14 +86,18 @@ usage: proxy --upstream <host:port | connection string> [options]
   --quiet               no trace
   --strip-channel-binding
                         remove SCRAM-SHA-256-PLUS from the server's SASL offer, so that
-                        clients use SCRAM-SHA-256 (channel binding cannot pass a proxy)
+                        clients without TLS to the proxy use SCRAM-SHA-256 (channel
+                        binding cannot pass a proxy)
   --show-secrets        do not redact passwords and cancel keys
   --max-value <n>       longest value shown (default 120)
   -h, --help            this text
 
 Channel binding (SCRAM-SHA-256-PLUS) cannot pass through the proxy: a server on TLS
-offers it, and clients then fail; use --strip-channel-binding, an upstream with
-sslmode=disable, or channel_binding=disable on the clients.`;
+offers it, and clients then fail. Use channel_binding=disable on the clients, an
+upstream with sslmode=disable, or --strip-channel-binding for clients that connect
+to the proxy without TLS (a client with TLS to the proxy still needs
+channel_binding=disable: it would tell the server it could have bound, and a server
+on TLS refuses that as a downgrade).`;
 
 /**
  * Parses the command line of the proxy.
@@ -133,7 +140,9 @@ export async function parseProxyArgs(
         const text = value() ?? "";
         const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:]+)):(\d{1,5})$/.exec(text) ??
           /^()()(\d{1,5})$/.exec(text);
-        if (match === null) return { error: `--listen wants host:port, not "${text}"` };
+        if (match === null || Number(match[3]) > 65535) {
+          return { error: `--listen wants host:port, not "${text}"` };
+        }
         listen = { hostname: match[1] || match[2] || "127.0.0.1", port: Number(match[3]) };
         break;
       }
@@ -206,12 +215,12 @@ async function main(args: readonly string[]): Promise<number> {
       String(parsed.options.upstream)
     }${parsed.options.tls ? ", terminating client TLS" : ""}`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
   });
   await proxy.close();
+  console.error(`pgline proxy: ${signal}: closed`);
   return 0;
 }
 

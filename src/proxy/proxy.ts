@@ -75,8 +75,11 @@ export interface ProxyOptions {
    * proxy ever makes to what it forwards, and only when asked). Channel binding cannot work
    * through the proxy; without this, a server on TLS offers it, and libpq refuses the offer on a
    * connection without TLS ("server offered SCRAM-SHA-256-PLUS authentication over a non-SSL
-   * connection") or, over TLS to the proxy, picks it and fails. With it, clients use
-   * SCRAM-SHA-256 without binding.
+   * connection") or, over TLS to the proxy, picks it and fails. With it, clients without TLS to
+   * the proxy use SCRAM-SHA-256 without binding. A client with TLS to the proxy must also connect
+   * with `channel_binding=disable`: otherwise it tells the server it could have bound (gs2 flag
+   * `y`), and a server on TLS refuses that as a downgrade; the proxy refuses such a client with a
+   * FATAL error saying so.
    *
    * @default {false}
    */
@@ -117,7 +120,18 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-/** How the proxy opens its upstream connections. */
+/**
+ * How the proxy opens its upstream connections: a transport and a config host, as in the
+ * runtimes the client entries bind (`nodeRuntime` from `@pgline/pgline/node` is one).
+ *
+ * @example The `node:net` runtime
+ * ```ts
+ * import type { ProxyRuntime } from "@pgline/pgline/proxy";
+ * import { nodeRuntime } from "@pgline/pgline/node";
+ * const runtime: ProxyRuntime = nodeRuntime;
+ * console.assert(runtime.transport.capabilities.directTls);
+ * ```
+ */
 export interface ProxyRuntime {
   /** Opens sockets to the server. */
   transport: Transport;
@@ -138,6 +152,19 @@ type CancelTarget = { entry: HostEntry; plan: TlsPlan; tls: boolean };
  * @param options What to listen on, where to forward, and how to trace.
  * @returns The proxy, once it listens.
  * @throws {Error} when the upstream setting is invalid or the address cannot be listened on.
+ *
+ * @example A proxy on an explicit runtime
+ * ```ts
+ * import { startProxyWith } from "@pgline/pgline/proxy";
+ * import { nodeRuntime } from "@pgline/pgline/node";
+ * const proxy = await startProxyWith(nodeRuntime, {
+ *   upstream: "host=127.0.0.1 port=5432 sslmode=disable",
+ *   listen: { port: 0 },
+ *   format: "none",
+ * });
+ * console.assert(proxy.sessions === 0);
+ * await proxy.close();
+ * ```
  */
 export async function startProxyWith(runtime: ProxyRuntime, options: ProxyOptions): Promise<Proxy> {
   const config = await resolveConfig(upstreamConfig(options.upstream), undefined, runtime.host);
@@ -149,49 +176,62 @@ export async function startProxyWith(runtime: ProxyRuntime, options: ProxyOption
   };
   const cancelKeys = new Map<string, CancelTarget>();
   let nextSession = 0;
-  let open = 0;
+  /** Sessions under way, and what their handlers return, so that `close` can end them all. */
+  const sessions = new Map<ProxySession, Promise<void>>();
 
   const listener: Listener = await listen(
     { hostname: options.listen?.hostname ?? "127.0.0.1", port: options.listen?.port ?? 6432 },
     async (conn) => {
       const session = ++nextSession;
-      open++;
+      const proxySession = new ProxySession(session, conn, {
+        config,
+        runtime,
+        tls: options.tls,
+        strip: options.stripChannelBinding ?? false,
+        cancelKeys,
+        emit: format === "none" ? undefined : (dir, message, t, note) => {
+          if (format === "json") {
+            // Notes have the same leading keys as messages: dir, type, session, t.
+            output(
+              message === undefined
+                ? JSON.stringify({ dir, type: "note", session, t: round(t), note })
+                : traceJson(dir as Direction, message, { session, t: round(t) }, formatOptions),
+            );
+          } else {
+            const prefix = `#${session} +${t.toFixed(3)}ms`;
+            output(
+              message === undefined
+                ? `${prefix} [${dir}] -- ${note}`
+                : `${prefix} ${traceLine(dir as Direction, message, formatOptions)}`,
+            );
+          }
+        },
+      });
+      const running = proxySession.run();
+      sessions.set(proxySession, running);
       try {
-        await new ProxySession(session, conn, {
-          config,
-          runtime,
-          tls: options.tls,
-          strip: options.stripChannelBinding ?? false,
-          cancelKeys,
-          emit: format === "none" ? undefined : (dir, message, t, note) => {
-            if (format === "json") {
-              output(
-                message === undefined
-                  ? JSON.stringify({ session, t: round(t), dir, note })
-                  : traceJson(dir as Direction, message, { session, t: round(t) }, formatOptions),
-              );
-            } else {
-              const prefix = `#${session} +${t.toFixed(3)}ms`;
-              output(
-                message === undefined
-                  ? `${prefix} [${dir}] -- ${note}`
-                  : `${prefix} ${traceLine(dir as Direction, message, formatOptions)}`,
-              );
-            }
-          },
-        }).run();
+        await running;
       } finally {
-        open--;
+        sessions.delete(proxySession);
       }
     },
   );
+  let closing: Promise<void> | undefined;
   return {
     hostname: listener.hostname,
     port: listener.port,
     get sessions() {
-      return open;
+      return sessions.size;
     },
-    close: () => listener.close(),
+    close: () =>
+      closing ??= (async () => {
+        // The listener closes the clients' sockets only: end each session's upstream too (and any
+        // upstream connect under way), and wait for the sessions to finish.
+        const running = [...sessions];
+        for (const [session] of running) session.close();
+        await listener.close();
+        await Promise.allSettled(running.map(([, done]) => done));
+      })(),
   };
 }
 
@@ -251,12 +291,48 @@ function plansFor(config: ResolvedConfig, entry: HostEntry): TlsPlan[] {
   return ["request"];
 }
 
+/**
+ * Why a client with TLS to the proxy is refused at its SASLInitialResponse, or undefined when it
+ * is not: it chose SCRAM-SHA-256-PLUS (its binding is to the proxy's certificate, the server checks
+ * against its own), or, after the proxy removed PLUS from the offer, it says it could have bound
+ * (gs2 flag `y`), which a server on TLS refuses as a downgrade ("SCRAM channel binding negotiation
+ * error").
+ */
+function channelBindingRefusal(
+  mechanism: string,
+  data: Uint8Array | null,
+  stripped: boolean,
+): { message: string; hint: string } | undefined {
+  if (mechanism.endsWith("-PLUS")) {
+    return {
+      message: "pgline proxy: channel binding (SCRAM-SHA-256-PLUS) cannot pass through this " +
+        "proxy: the client's TLS ends at the proxy, so the binding it computes cannot match the " +
+        "server's",
+      hint: "Connect with channel_binding=disable; or without TLS to the proxy, which must then " +
+        "run with --strip-channel-binding; or run the proxy with an upstream sslmode=disable.",
+    };
+  }
+  if (stripped && data !== null && data[0] === 0x79 /* y */) {
+    return {
+      message: "pgline proxy: the client supports channel binding and the proxy removed " +
+        "SCRAM-SHA-256-PLUS from the server's offer (--strip-channel-binding); the server, on " +
+        "TLS, would refuse that as a downgrade: channel binding cannot pass through this proxy",
+      hint: "Connect with channel_binding=disable, or without TLS to the proxy.",
+    };
+  }
+  return undefined;
+}
+
 /** One client, from its first packet to the end of its upstream connection. */
 class ProxySession {
   readonly #id: number;
   readonly #conn: BackendConnection;
   readonly #ctx: SessionContext;
   readonly #start = performance.now();
+  /** Aborts an upstream connect under way when the proxy closes. */
+  readonly #abort = new AbortController();
+  /** The upstream socket, once open (the session's, or a cancel's). */
+  #upstream: Socket | undefined;
   #cancelKey: string | undefined;
 
   constructor(id: number, conn: BackendConnection, ctx: SessionContext) {
@@ -271,6 +347,13 @@ class ProxySession {
     note?: string,
   ): void {
     this.#ctx.emit?.(dir, message, performance.now() - this.#start, note);
+  }
+
+  /** Ends the session at once: the client's socket, the upstream one, or the connect under way. */
+  close(): void {
+    this.#abort.abort(new ConnectionError("the proxy is closing"));
+    this.#upstream?.close();
+    this.#conn.close();
   }
 
   async run(): Promise<void> {
@@ -335,9 +418,9 @@ class ProxySession {
     }
     try {
       await upstream.socket.write(startupBytes);
-      const early = conn.takeBuffered();
-      if (early.length > 0) await upstream.socket.write(early);
-      await this.#pipe(upstream.socket, upstream.target, startupBytes);
+      // Bytes the client sent right after its StartupMessage go through the pipe like the rest,
+      // so that they are traced (and checked) too.
+      await this.#pipe(upstream.socket, upstream.target, startupBytes, conn.takeBuffered());
     } catch (err) {
       this.#emit("proxy", undefined, `session failed: ${(err as Error).message}`);
     } finally {
@@ -353,16 +436,20 @@ class ProxySession {
     only?: CancelTarget,
   ): Promise<{ socket: Socket; tls: TlsInfo | undefined; target: CancelTarget }> {
     const { config, runtime } = this.#ctx;
+    const closing = this.#abort.signal;
     let last: unknown;
     const entries = only === undefined ? config.hosts : [only.entry];
     for (const entry of entries) {
       const plans = only === undefined ? plansFor(config, entry) : [only.plan];
       for (const plan of plans) {
+        if (closing.aborted) throw closing.reason;
         const controller = new AbortController();
         const timer = setTimeout(
           () => controller.abort(new Error("timeout expired")),
           config.connectTimeout ?? 30_000,
         );
+        const onClose = () => controller.abort(closing.reason);
+        closing.addEventListener("abort", onClose, { once: true });
         try {
           const channel = await openChannel(
             config,
@@ -373,6 +460,11 @@ class ProxySession {
             requireTls,
           );
           const tls = channel.tls !== undefined;
+          if (closing.aborted) {
+            channel.wire.socket.close();
+            throw closing.reason;
+          }
+          this.#upstream = channel.wire.socket;
           this.#emit(
             "proxy",
             undefined,
@@ -382,9 +474,11 @@ class ProxySession {
           );
           return { socket: channel.wire.socket, tls: channel.tls, target: { entry, plan, tls } };
         } catch (err) {
+          if (closing.aborted) throw closing.reason;
           last = (err as { error?: unknown }).error ?? err;
         } finally {
           clearTimeout(timer);
+          closing.removeEventListener("abort", onClose);
         }
       }
     }
@@ -401,14 +495,14 @@ class ProxySession {
     try {
       // The cancel goes encrypted when the session's connection is (as libpq 17+ sends it).
       const { socket } = await this.#openUpstream(target.tls, target);
+      // The server closes once it has read it; a server that does not is not waited for long.
+      const timer = setTimeout(() => socket.close(), 5_000);
       try {
         await socket.write(bytes);
         this.#emit("proxy", undefined, `CancelRequest forwarded to backend ${processId}`);
-        // The server closes once it has read it.
-        const timer = setTimeout(() => socket.close(), 5_000);
         while (await socket.read() !== null) { /* nothing is expected */ }
-        clearTimeout(timer);
       } finally {
+        clearTimeout(timer);
         socket.close();
       }
     } catch (err) {
@@ -421,7 +515,12 @@ class ProxySession {
   }
 
   /** Copies bytes both ways until either side ends, decoding them for the trace. */
-  async #pipe(server: Socket, target: CancelTarget, startupBytes: Uint8Array): Promise<void> {
+  async #pipe(
+    server: Socket,
+    target: CancelTarget,
+    startupBytes: Uint8Array,
+    early: Uint8Array,
+  ): Promise<void> {
     const conn = this.#conn;
     const client = conn.socket;
     const tracing = this.#ctx.emit !== undefined;
@@ -430,6 +529,11 @@ class ProxySession {
     f2b.next();
     let b2f: BackendStreamReader | undefined = new BackendStreamReader();
     const clientTls = conn.tls !== undefined;
+
+    /** Why the client is refused (its message is then not forwarded), once it is. */
+    let refusal: { message: string; hint: string } | undefined;
+    /** Whether SCRAM-SHA-256-PLUS was removed from this session's offer. */
+    let stripped = false;
 
     const fromServer = (chunk: Uint8Array): Uint8Array | false => {
       const forward = this.#ctx.strip && authPhase ? stripPlus(chunk) : chunk;
@@ -459,6 +563,7 @@ class ProxySession {
                 type: "AuthenticationSASL",
                 mechanisms: msg.mechanisms.filter((m) => !m.endsWith("-PLUS")),
               });
+              stripped = true;
               this.#emit(
                 "proxy",
                 undefined,
@@ -522,8 +627,9 @@ class ProxySession {
         f2b.push(chunk);
         for (let msg = f2b.next(); msg !== undefined; msg = f2b.next()) {
           if (tracing) this.#emit("F2B", msg);
-          if (msg.type === "SASLInitialResponse" && clientTls && msg.mechanism.endsWith("-PLUS")) {
-            return false;
+          if (msg.type === "SASLInitialResponse" && clientTls) {
+            refusal = channelBindingRefusal(msg.mechanism, msg.data, stripped);
+            if (refusal !== undefined) return false;
           }
         }
       } catch (err) {
@@ -537,16 +643,19 @@ class ProxySession {
       return chunk;
     };
 
+    // Never rejects: a failed read or write ends the pump (a rejection left unobserved while the
+    // other side is awaited would be an unhandled one, fatal on Node).
     const pump = async (
       read: () => Promise<Uint8Array | null>,
       write: (bytes: Uint8Array) => Promise<void>,
       inspect: (chunk: Uint8Array) => Uint8Array | false,
       side: string,
+      first?: Uint8Array,
     ): Promise<"end" | "refused"> => {
-      for (;;) {
+      for (let pending = first;; pending = undefined) {
         let chunk: Uint8Array | null;
         try {
-          chunk = await read();
+          chunk = pending !== undefined && pending.length > 0 ? pending : await read();
         } catch (err) {
           this.#emit("proxy", undefined, `${side}: ${(err as Error).message}`);
           return "end";
@@ -557,21 +666,32 @@ class ProxySession {
         }
         const forward = inspect(chunk);
         if (forward === false) return "refused";
-        if (forward.length > 0) await write(forward);
+        if (forward.length === 0) continue;
+        try {
+          await write(forward);
+        } catch (err) {
+          this.#emit(
+            "proxy",
+            undefined,
+            `forwarding what the ${side} sent failed: ${(err as Error).message}`,
+          );
+          return "end";
+        }
       }
     };
 
     const upstreamDone = pump(() => server.read(), (b) => conn.write(b), fromServer, "server");
-    const clientDone = pump(() => client.read(), (b) => server.write(b), fromClient, "client");
+    const clientDone = pump(
+      () => client.read(),
+      (b) => server.write(b),
+      fromClient,
+      "client",
+      early,
+    );
     const first = await Promise.race([upstreamDone, clientDone]);
-    if (first === "refused") {
-      const message =
-        "pgline proxy: channel binding (SCRAM-SHA-256-PLUS) cannot pass through this proxy: " +
-        "the client's TLS ends at the proxy, so the binding it computes cannot match the server's";
-      this.#emit("proxy", undefined, message);
-      await conn.fatal("08P01", message, {
-        H: "Connect with channel_binding=disable, or start the proxy with --strip-channel-binding.",
-      }).catch(() => {});
+    if (first === "refused" && refusal !== undefined) {
+      this.#emit("proxy", undefined, refusal.message);
+      await conn.fatal("08P01", refusal.message, { H: refusal.hint }).catch(() => {});
     }
     // One side ended: let what is in flight drain, end the other side, and give both pumps a
     // moment to see the end before the sockets are closed.
