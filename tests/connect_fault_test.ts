@@ -1,6 +1,7 @@
 /**
- * Connection set-up against a scripted server (built on our own backend codec) for faults a real
- * server does not produce: each must end in a clear, typed error, never a hang.
+ * Connection set-up against the scripted fake server (`tests/harness/scripted_server.ts`, on the
+ * backend API of `src/server/`) for faults a real server does not produce: each must end in a
+ * clear, typed error, never a hang.
  */
 import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
@@ -11,13 +12,11 @@ import {
   PostgresError,
   ProtocolError,
 } from "../mod.ts";
-import { encodeBackendMessage } from "../src/protocol/mod.ts";
-import { READY, scripted } from "./harness/scripted_server.ts";
+import { encode, READY, scripted, type ScriptedServer } from "./harness/scripted_server.ts";
 import { ScramServer, scramVerifier } from "../src/auth/scram.ts";
 
 async function expectError(
-  port: number,
-  done: Promise<void>,
+  { port, done }: ScriptedServer,
   url: string,
   check: (e: unknown) => boolean,
 ): Promise<void> {
@@ -36,31 +35,29 @@ async function expectError(
 }
 
 test("bytes injected after 'S' are refused (CVE-2021-23222)", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    assert.equal((await peer.receive()).type, "SSLRequest");
+  const server = await scripted(async (peer) => {
+    await peer.expect("SSLRequest");
     // 'S' followed by a forged AuthenticationOk in the same packet, before any TLS.
     await peer.send(Uint8Array.of(0x53, 0x52, 0, 0, 0, 8, 0, 0, 0, 0));
-    await peer.receive();
+    await peer.stall();
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=require",
     (e) => e instanceof ProtocolError && /unencrypted data after SSL response/.test(e.message),
   );
 });
 
 test("an ErrorResponse to SSLRequest is not shown, and require fails (CVE-2024-10977)", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("SSLRequest");
     await peer.send({
       type: "ErrorResponse",
       fields: { S: "FATAL", C: "XX000", M: "please type your password here" },
     });
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=require",
     (e) =>
       e instanceof ConnectionError && !/please type/.test(e.message) && /not shown/.test(e.message),
@@ -68,14 +65,13 @@ test("an ErrorResponse to SSLRequest is not shown, and require fails (CVE-2024-1
 });
 
 test("an invalid answer to SSLRequest is a ProtocolError", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("SSLRequest");
     await peer.send(Uint8Array.of(0x58));
-    await peer.receive();
+    await peer.stall();
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=prefer",
     (e) => e instanceof ProtocolError && /invalid response to SSL negotiation: 'X'/.test(e.message),
   );
@@ -83,74 +79,69 @@ test("an invalid answer to SSLRequest is a ProtocolError", async () => {
 
 test("'N' with sslmode=require fails; with prefer the session goes on without TLS", async () => {
   {
-    const { port, done } = await scripted(async (peer) => {
-      await peer.receive();
+    const server = await scripted(async (peer) => {
+      await peer.expect("SSLRequest");
       await peer.send(Uint8Array.of(0x4e));
-      await peer.receive();
+      await peer.stall();
     });
     await expectError(
-      port,
-      done,
+      server,
       "postgres://u@127.0.0.1:PORT/d?sslmode=require",
       (e) =>
         e instanceof ConnectionError &&
         /does not support SSL, but SSL was required/.test(e.message),
     );
   }
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("SSLRequest");
     await peer.send(Uint8Array.of(0x4e));
-    const startup = await peer.receive();
-    assert.equal(startup.type, "StartupMessage");
+    await peer.expect("StartupMessage");
     await peer.send(...READY);
-    assert.equal((await peer.receive()).type, "Terminate");
+    await peer.expect("Terminate");
   });
-  const db = await connect(`postgres://u@127.0.0.1:${port}/d?sslmode=prefer`);
+  const db = await connect(server.url("sslmode=prefer"), { connectTimeout: 5000 });
   assert.equal(db.tls, undefined);
   await db.close();
-  await done;
+  await server.done;
 });
 
 test("a forged SCRAM server signature is refused", async () => {
   const verifier = await scramVerifier("secret");
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
     await peer.send({ type: "AuthenticationSASL", mechanisms: ["SCRAM-SHA-256"] });
-    const first = await peer.receive("SASLInitialResponse");
-    assert.ok(first.type === "SASLInitialResponse" && first.data);
-    const server = new ScramServer(verifier);
+    const first = await peer.expect("SASLInitialResponse", "SASLInitialResponse");
+    assert.ok(first.data);
+    const scram = new ScramServer(verifier);
     await peer.send({
       type: "AuthenticationSASLContinue",
-      data: server.serverFirstMessage(first.data),
+      data: scram.serverFirstMessage(first.data),
     });
-    const final = await peer.receive("SASLResponse");
-    assert.equal(final.type, "SASLResponse");
+    await peer.expect("SASLResponse", "SASLResponse");
     // A server that does not know the password cannot sign: send a wrong signature.
     await peer.send({
       type: "AuthenticationSASLFinal",
       data: new TextEncoder().encode("v=" + btoa("x".repeat(32))),
     });
-    await peer.receive();
+    await peer.stall();
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u:secret@127.0.0.1:PORT/d?sslmode=disable",
     (e) => e instanceof AuthenticationError,
   );
 });
 
 test("AuthenticationOk before the SASL exchange completes is refused", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
     await peer.send({ type: "AuthenticationSASL", mechanisms: ["SCRAM-SHA-256"] });
-    await peer.receive("SASLInitialResponse");
+    await peer.expect("SASLInitialResponse", "SASLInitialResponse");
     await peer.send(...READY);
-    await peer.receive();
+    await peer.stall();
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u:secret@127.0.0.1:PORT/d?sslmode=disable",
     (e) =>
       e instanceof AuthenticationError && /before the SASL exchange was complete/.test(e.message),
@@ -159,14 +150,13 @@ test("AuthenticationOk before the SASL exchange completes is refused", async () 
 
 test("GSSAPI and SSPI requests get a clear 'not supported' error", async () => {
   for (const type of ["AuthenticationGSS", "AuthenticationSSPI"] as const) {
-    const { port, done } = await scripted(async (peer) => {
-      await peer.receive();
+    const server = await scripted(async (peer) => {
+      await peer.expect("StartupMessage");
       await peer.send({ type });
-      await peer.receive();
+      await peer.stall();
     });
     await expectError(
-      port,
-      done,
+      server,
       "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
       (e) => e instanceof AuthenticationError && /not supported/.test(e.message),
     );
@@ -174,14 +164,13 @@ test("GSSAPI and SSPI requests get a clear 'not supported' error", async () => {
 });
 
 test("a server that never answers hits connect_timeout", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
-    await new Promise((r) => setTimeout(r, 4000));
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
+    await peer.stall();
   });
   const started = performance.now();
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=disable&connect_timeout=2",
     (e) => e instanceof ConnectionError && /Timeout expired/.test(e.message),
   );
@@ -190,57 +179,53 @@ test("a server that never answers hits connect_timeout", async () => {
 });
 
 test("a connection cut in the middle of startup is a ConnectionError", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
-    // Half of a ParameterStatus, then hang up.
-    await peer.send(
-      encodeBackendMessage({ type: "AuthenticationOk" }),
-      Uint8Array.of(0x53, 0, 0, 0, 40, 0x61),
-    );
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
+    // AuthenticationOk and the first 6 bytes of a ParameterStatus, then hang up.
+    const status = encode({ type: "ParameterStatus", name: "application_name", value: "x" });
+    await peer.send({ type: "AuthenticationOk" });
+    await peer.cut(status.subarray(0, 6));
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
     (e) => e instanceof ConnectionError && /in the middle of a message/.test(e.message),
   );
 });
 
 test("an oversized message length from the server is a ProtocolError", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
     await peer.send(Uint8Array.of(0x52, 0x7f, 0xff, 0xff, 0xff));
-    await peer.receive();
+    await peer.stall();
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
     (e) => e instanceof ProtocolError && /exceeds the maximum/.test(e.message),
   );
 });
 
 test("a 3.0 session with a long cancel key is refused", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
     await peer.send(
       { type: "AuthenticationOk" },
       { type: "BackendKeyData", processId: 1, secretKey: new Uint8Array(32) },
       { type: "ReadyForQuery", status: "I" },
     );
-    await peer.receive();
+    await peer.stall();
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
     (e) => e instanceof ProtocolError && /cancel key under protocol 3.0/.test(e.message),
   );
 });
 
 test("the server's FATAL during startup arrives as a PostgresError with its fields", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive();
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
     await peer.send({
       type: "ErrorResponse",
       fields: {
@@ -253,8 +238,7 @@ test("the server's FATAL during startup arrives as a PostgresError with its fiel
     });
   });
   await expectError(
-    port,
-    done,
+    server,
     "postgres://u@127.0.0.1:PORT/d?sslmode=disable",
     (e) =>
       e instanceof PostgresError && e.code === "3D000" && e.severity === "FATAL" &&

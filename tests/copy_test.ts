@@ -2,8 +2,9 @@
  * COPY FROM STDIN and COPY TO STDOUT against real servers (PG 18 and PG 15): every kind of
  * source, a 1,000,000-row round trip compared by checksum, back-pressure against a slow reader,
  * cancelling and aborting in both directions, errors from the source and from the server, COPY
- * in a transaction, and queries pipelined around a COPY. A scripted server covers
- * CopyBothResponse, which a real server sends only to a replication connection.
+ * in a transaction, and queries pipelined around a COPY. The scripted fake server
+ * (`tests/harness/scripted_server.ts`) covers CopyBothResponse, which a real server sends only to
+ * a replication connection.
  */
 import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
@@ -12,7 +13,7 @@ import { type Client, connect, ConnectionError, PostgresError } from "../mod.ts"
 import { SQLSTATE } from "../src/sqlstate.ts";
 import { loadTestServers, type TestServer } from "./harness/servers.ts";
 import { openClient } from "./harness/clients.ts";
-import { READY, scripted } from "./harness/scripted_server.ts";
+import { scripted } from "./harness/scripted_server.ts";
 
 const servers = loadTestServers();
 const ignore = servers === undefined;
@@ -479,30 +480,30 @@ for (const server of servers?.servers ?? []) {
 }
 
 test("CopyBothResponse fails the request with a clear error", async () => {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive(); // StartupMessage
-    await peer.send(...READY);
-    assert.equal((await peer.receive()).type, "Query");
+  const server = await scripted(async (peer) => {
+    await peer.handshake();
+    assert.equal((await peer.expect("Query")).sql, "start_replication");
     await peer.send({ type: "CopyBothResponse", format: 0, columnFormats: [] });
-    assert.equal((await peer.receive()).type, "CopyDone");
+    await peer.expect("CopyDone");
     await peer.send(
       { type: "CopyDone" },
       { type: "CommandComplete", tag: "START_REPLICATION" },
       { type: "ReadyForQuery", status: "I" },
     );
-    assert.equal((await peer.receive()).type, "Query");
+    assert.equal((await peer.expect("Query")).sql, "set x = 1");
     await peer.send(
       { type: "CommandComplete", tag: "SET" },
       { type: "ReadyForQuery", status: "I" },
     );
+    await peer.expect("Terminate");
   });
-  const db = await connect(`postgres://u@127.0.0.1:${port}/d?sslmode=disable`);
+  const db = await connect(server.url(), { connectTimeout: 5000 });
   try {
     await assert.rejects(db.copyFrom("start_replication", "x"), /COPY BOTH/);
     const [r] = await db.simpleQuery("set x = 1");
     assert.equal(r?.command, "SET");
   } finally {
     await db.close();
-    await done;
+    await server.done;
   }
 });

@@ -1,5 +1,5 @@
 /**
- * The query layer against a scripted server, for faults a real server does not produce: a cut in
+ * The query layer against the scripted fake server (`tests/harness/scripted_server.ts`), for faults a real server does not produce: a cut in
  * the middle of a DataRow, a row that does not match its description, a message that has no place
  * in a query, an ErrorResponse with nothing pending. Each ends in a clear, typed error, never a
  * hang, and what was already answered is kept.
@@ -8,61 +8,41 @@ import { test } from "./harness/test.ts";
 import assert from "node:assert/strict";
 import { connect, ConnectionError } from "../mod.ts";
 import { DataRow } from "../src/protocol/mod.ts";
-import type { BackendMessage, FieldDescription } from "../src/protocol/messages.ts";
-import { type Peer, READY, scripted } from "./harness/scripted_server.ts";
+import {
+  column,
+  encode,
+  type Peer,
+  queryAnswer,
+  READY,
+  scripted,
+} from "./harness/scripted_server.ts";
 
-const INT4: FieldDescription = {
-  name: "n",
-  tableOid: 0,
-  columnAttribute: 0,
-  typeOid: 23,
-  typeSize: 4,
-  typeModifier: -1,
-  format: 0,
-};
+const INT4 = column("n", 23);
+const TEXT = column("n", 25);
 
-const TEXT: FieldDescription = { ...INT4, typeOid: 25, typeSize: -1 };
-
-/** Reads the client's messages up to and including its next Sync. */
+/** Reads the client's messages up to and including its next Sync; returns their types. */
 async function untilSync(peer: Peer): Promise<string[]> {
-  const seen: string[] = [];
-  for (;;) {
-    const msg = await peer.receive();
-    seen.push(msg.type);
-    if (msg.type === "Sync") return seen;
-  }
+  return (await peer.receiveUntil("Sync")).map((m) => m.type);
 }
 
 /** Answers one query whose statement is prepared now (Parse, Describe S, Bind, Execute). */
-function answer(rows: (string | null)[][], fields = [INT4]): BackendMessage[] {
-  return [
-    { type: "ParseComplete" },
-    { type: "ParameterDescription", parameterTypes: [] },
-    { type: "RowDescription", fields },
-    { type: "BindComplete" },
-    ...rows.map((r) => DataRow.from(r) as unknown as BackendMessage),
-    { type: "CommandComplete", tag: `SELECT ${rows.length}` },
-    { type: "ReadyForQuery", status: "I" },
-  ];
-}
+const answer = (rows: (string | null)[][], fields = [INT4]) => queryAnswer(fields, rows);
 
 async function withScript(
   script: (peer: Peer) => Promise<void>,
   client: (db: Awaited<ReturnType<typeof connect>>) => Promise<void>,
 ): Promise<void> {
-  const { port, done } = await scripted(async (peer) => {
-    await peer.receive(); // StartupMessage
+  const server = await scripted(async (peer) => {
+    await peer.expect("StartupMessage");
     await peer.send(...READY);
     await script(peer);
   });
-  const db = await connect(`postgres://u@127.0.0.1:${port}/d?sslmode=disable`, {
-    connectTimeout: 5000,
-  });
+  const db = await connect(server.url(), { connectTimeout: 5000 });
   try {
     await client(db);
   } finally {
     await db.close();
-    await done;
+    await server.done;
   }
 }
 
@@ -72,15 +52,10 @@ test("a cut in the middle of a DataRow fails the pending queries, keeps the answ
     await peer.send(...answer([["1"]]));
     await untilSync(peer);
     await untilSync(peer);
-    const row = (DataRow.from(["12345"]) as unknown as { bytes: Uint8Array }).bytes;
     await peer.send({ type: "BindComplete" });
     // 'D', a length promising more than is sent, then half the body, then the end.
-    const framed = new Uint8Array(5 + row.length);
-    framed[0] = 0x44;
-    new DataView(framed.buffer).setInt32(1, row.length + 4);
-    framed.set(row, 5);
-    await peer.send(framed.subarray(0, 9));
-    peer.conn.close();
+    const row = encode(DataRow.from(["12345"]));
+    await peer.cut(row.subarray(0, 9));
   }, async (db) => {
     const first = await db.query("select 1 as n");
     assert.deepEqual(first.rows, [{ n: 1 }]);
@@ -104,11 +79,11 @@ test("a DataRow that does not match its RowDescription fails that query only", a
     await untilSync(peer);
     await peer.send(
       { type: "BindComplete" },
-      DataRow.from(["7"]) as unknown as BackendMessage,
+      DataRow.from(["7"]),
       { type: "CommandComplete", tag: "SELECT 1" },
       { type: "ReadyForQuery", status: "I" },
     );
-    await peer.receive(); // Terminate
+    await peer.expect("Terminate");
   }, async (db) => {
     await assert.rejects(db.query("select 1 as n"), /DataRow has 2 columns/);
     assert.deepEqual((await db.query("select 1 as n")).rows, [{ n: "7" }]);
@@ -119,7 +94,7 @@ test("a message with no place in a query breaks the connection with a clear erro
   await withScript(async (peer) => {
     await untilSync(peer);
     await peer.send({ type: "AuthenticationOk" }, { type: "ReadyForQuery", status: "I" });
-    await peer.receive().catch(() => {});
+    await peer.stall();
   }, async (db) => {
     const e = await db.query("select 1 as n").catch((err) => err);
     assert.ok(e instanceof ConnectionError);
@@ -131,7 +106,7 @@ test("a message with no place in a query breaks the connection with a clear erro
 test("a ReadyForQuery nobody asked for is a protocol error, not a silent mix-up", async () => {
   await withScript(async (peer) => {
     await peer.send({ type: "ReadyForQuery", status: "I" });
-    await peer.receive().catch(() => {});
+    await peer.stall();
   }, async (db) => {
     for (let i = 0; i < 50 && db.state === "CONNECTION_OK"; i++) {
       await new Promise((r) => setTimeout(r, 10));
@@ -155,7 +130,7 @@ test("a FATAL with nothing pending names the cause when the server hangs up", as
         M: "terminating connection due to administrator command",
       },
     });
-    peer.conn.close();
+    await peer.cut();
   }, async (db) => {
     for (let i = 0; i < 50 && db.state === "CONNECTION_OK"; i++) {
       await new Promise((r) => setTimeout(r, 10));

@@ -115,9 +115,13 @@ export abstract class Framer<M> {
   /** Called when a header split across chunks completes, with the offset of the next message. */
   protected onFirstMessage(_offset: number): void {}
 
-  /** Bytes received but not yet returned as messages (part of an incomplete message). */
+  /**
+   * Bytes received but not yet returned as messages (part of an incomplete message), the header
+   * of a message whose body is still being assembled included.
+   */
   get buffered(): number {
-    return this.#chunk.length - this.#pos + this.#headLength + this.#bodyFill;
+    const header = this.#body === undefined ? 0 : this.#headerSize;
+    return this.#chunk.length - this.#pos + this.#headLength + header + this.#bodyFill;
   }
 
   /**

@@ -1,6 +1,11 @@
 import { test } from "../../tests/harness/test.ts";
 import assert from "node:assert/strict";
-import { BackendStreamReader, FrontendStreamReader, ProtocolError } from "./mod.ts";
+import {
+  BackendStreamReader,
+  encodeBackendMessage,
+  FrontendStreamReader,
+  ProtocolError,
+} from "./mod.ts";
 import type { BackendMessage, FrontendMessage } from "./messages.ts";
 import type { PasswordPacketKind } from "./frontend.ts";
 import {
@@ -191,4 +196,18 @@ test("push before the previous chunk was read is a programming error", () => {
   reader.push(bytes(tagged("Z", "I"), tagged("Z", "I")));
   reader.next();
   assert.throws(() => reader.push(new Uint8Array(1)), /has not been read/);
+});
+
+test("buffered counts a header whose body has not arrived", () => {
+  const reader = new BackendStreamReader();
+  const frame = encodeBackendMessage({ type: "CommandComplete", tag: "SELECT 1" });
+  reader.push(frame.subarray(0, 5));
+  assert.equal(reader.next(), undefined);
+  assert.equal(reader.buffered, 5);
+  reader.push(frame.subarray(5, 7));
+  assert.equal(reader.next(), undefined);
+  assert.equal(reader.buffered, 7);
+  reader.push(frame.subarray(7));
+  assert.equal(reader.next()?.type, "CommandComplete");
+  assert.equal(reader.buffered, 0);
 });
