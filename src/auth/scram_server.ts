@@ -41,7 +41,7 @@ const DEFAULT_SALT_LENGTH = 16;
  *
  * @example Making a verifier
  * ```ts
- * import { scramVerifier } from "./scram.ts";
+ * import { scramVerifier } from "@pgline/pgline/server";
  * const verifier = await scramVerifier("pencil", { iterations: 4096 });
  * console.assert(verifier.startsWith("SCRAM-SHA-256$4096:"));
  * ```

@@ -106,7 +106,16 @@ async function attempt(
       peerCertificate: tls?.peerCertificate,
       onNotice,
       onNegotiate: (msg: NegotiateProtocolVersion) => {
-        const offered = (3 << 16) | msg.newestMinorVersion;
+        // PostgreSQL sends the whole version word ((3 << 16) | minor), though the protocol
+        // documentation names it the minor version; take either, as libpq does.
+        const word = msg.newestMinorVersion;
+        if (word > 0xffff && word >>> 16 !== 3) {
+          throw new ProtocolError(
+            `Server offered protocol version ${word >>> 16}.${word & 0xffff}, not 3.x`,
+          );
+        }
+        const minor = word & 0xffff;
+        const offered = (3 << 16) | minor;
         if (msg.unrecognizedOptions.length > 0) {
           throw new ProtocolError(
             `Server reported unrecognized protocol options it was not sent: ${
@@ -121,7 +130,7 @@ async function attempt(
         }
         if (offered < minimum) {
           throw new ConnectionError(
-            `Server only supports protocol version 3.${msg.newestMinorVersion}, but ` +
+            `Server only supports protocol version 3.${minor}, but ` +
               `min_protocol_version was set to ${config.minProtocolVersion}`,
           );
         }
