@@ -148,10 +148,25 @@ export function md5PasswordMessage(user: string, password: string, salt: Uint8Ar
   if (salt.length !== 4) {
     throw new RangeError(`Cannot build MD5 password message: salt has ${salt.length} bytes, not 4`);
   }
-  const encoder = new TextEncoder();
-  const inner = md5Hex(encoder.encode(password + user));
-  const innerBytes = encoder.encode(inner);
-  const outer = new Uint8Array(innerBytes.length + 4);
+  return md5Salted(md5Hex(new TextEncoder().encode(password + user)), salt);
+}
+
+/**
+ * The second step of the MD5 answer: `md5` + md5(stored hash + salt), where the stored hash is
+ * the hex of md5(password + user) as `pg_authid` keeps it (without its `md5` prefix). A server
+ * holding only the stored hash checks a client with it.
+ *
+ * @example Same answer from the stored hash
+ * ```ts
+ * import { md5Hex, md5PasswordMessage, md5Salted } from "./md5.ts";
+ * const salt = new Uint8Array([1, 2, 3, 4]);
+ * const stored = md5Hex(new TextEncoder().encode("secret" + "alice"));
+ * console.assert(md5Salted(stored, salt) === md5PasswordMessage("alice", "secret", salt));
+ * ```
+ */
+export function md5Salted(storedHex: string, salt: Uint8Array): string {
+  const innerBytes = new TextEncoder().encode(storedHex);
+  const outer = new Uint8Array(innerBytes.length + salt.length);
   outer.set(innerBytes);
   outer.set(salt, innerBytes.length);
   return "md5" + md5Hex(outer);

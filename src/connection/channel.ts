@@ -36,6 +36,19 @@ export const SSL_REQUIRED = new Set(["require", "verify-ca", "verify-full"]);
 /** How one attempt uses TLS. */
 export type TlsPlan = "none" | "request" | "direct";
 
+/**
+ * The TLS plans libpq tries for one host, in order: never TLS over a Unix socket or with
+ * sslmode=disable; direct TLS alone with sslnegotiation=direct; plain first for allow, TLS first
+ * for prefer; TLS only otherwise.
+ */
+export function tlsPlans(config: ResolvedConfig, entry: HostEntry): TlsPlan[] {
+  if (entry.type === "unix" || config.sslMode === "disable") return ["none"];
+  if (config.sslNegotiation === "direct") return ["direct"];
+  if (config.sslMode === "allow") return ["none", "request"];
+  if (config.sslMode === "prefer") return ["request", "none"];
+  return ["request"];
+}
+
 export function targetOf(entry: HostEntry): TransportTarget {
   if (entry.type === "unix") {
     return { kind: "unix", path: entry.socketPath ?? `${entry.host}/.s.PGSQL.${entry.port}` };

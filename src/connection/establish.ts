@@ -13,7 +13,7 @@ import { MAX_CANCEL_KEY_LENGTH, PROTOCOL_3_0 } from "../protocol/constants.ts";
 import type { NegotiateProtocolVersion, NoticeFields } from "../protocol/messages.ts";
 import type { Transport } from "../transport/transport.ts";
 import { authenticate, noticeToErrorFields } from "./auth.ts";
-import { AttemptError, hostLabel, openChannel, type TlsPlan } from "./channel.ts";
+import { AttemptError, hostLabel, openChannel, type TlsPlan, tlsPlans } from "./channel.ts";
 import {
   Connection,
   type ConnectionState,
@@ -289,13 +289,7 @@ async function connectHost(
   options: EstablishOptions,
   targetAttrs: ResolvedConfig["targetSessionAttrs"],
 ): Promise<Connection> {
-  const unix = entry.type === "unix";
-  let plans: TlsPlan[];
-  if (unix || config.sslMode === "disable") plans = ["none"]; // libpq never uses SSL over Unix sockets
-  else if (config.sslNegotiation === "direct") plans = ["direct"];
-  else if (config.sslMode === "allow") plans = ["none", "request"];
-  else if (config.sslMode === "prefer") plans = ["request", "none"];
-  else plans = ["request"];
+  const plans = tlsPlans(config, entry);
   const cfg = targetAttrs === config.targetSessionAttrs
     ? config
     : { ...config, targetSessionAttrs: targetAttrs };

@@ -45,7 +45,7 @@ import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { nodeConfigHost } from "../../compat/node_host.ts";
 import { createNodeTransport } from "../../compat/node.ts";
-import { type Proxy, type ProxyOptions, startProxyWith } from "./proxy.ts";
+import { parseHostPort, type Proxy, type ProxyOptions, startProxyWith } from "./proxy.ts";
 
 export type { Proxy, ProxyOptions, ProxyRuntime } from "./proxy.ts";
 export { startProxyWith } from "./proxy.ts";
@@ -138,12 +138,9 @@ export async function parseProxyArgs(
         break;
       case "--listen": {
         const text = value() ?? "";
-        const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:]+)):(\d{1,5})$/.exec(text) ??
-          /^()()(\d{1,5})$/.exec(text);
-        if (match === null || Number(match[3]) > 65535) {
-          return { error: `--listen wants host:port, not "${text}"` };
-        }
-        listen = { hostname: match[1] || match[2] || "127.0.0.1", port: Number(match[3]) };
+        const target = parseHostPort(/^\d+$/.test(text) ? `127.0.0.1:${text}` : text);
+        if (target === undefined) return { error: `--listen wants host:port, not "${text}"` };
+        listen = target;
         break;
       }
       case "--tls-cert":

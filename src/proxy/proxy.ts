@@ -11,7 +11,7 @@
 import { type ConfigHost, type HostEntry, resolveConfig, type ResolvedConfig } from "../config.ts";
 import type { ConnectOptions } from "../config/types.ts";
 import { ConnectionError, ProtocolError } from "../errors.ts";
-import { openChannel, type TlsPlan } from "../connection/channel.ts";
+import { openChannel, type TlsPlan, tlsPlans } from "../connection/channel.ts";
 import { BackendStreamReader, FrontendStreamReader } from "../protocol/stream_reader.ts";
 import type { BackendMessage, FrontendMessage } from "../protocol/messages.ts";
 import { decodeBackendMessage, encodeBackendMessage } from "../protocol/backend.ts";
@@ -255,9 +255,18 @@ function round(ms: number): number {
 /** `host:port` and `[v6]:port` become a configuration; anything else is a connection string. */
 function upstreamConfig(upstream: string | ConnectOptions): string | ConnectOptions {
   if (typeof upstream !== "string") return upstream;
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s=:/]+)):(\d{1,5})$/.exec(upstream.trim());
-  if (match === null) return upstream;
-  return { host: match[1] ?? match[2]!, port: Number(match[3]) };
+  const target = parseHostPort(upstream.trim());
+  return target === undefined ? upstream : { host: target.hostname, port: target.port };
+}
+
+/**
+ * `host:port` or `[v6]:port` split, or undefined when `text` is not of that form (or the port is
+ * out of range).
+ */
+export function parseHostPort(text: string): { hostname: string; port: number } | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s=:/]+)):(\d{1,5})$/.exec(text);
+  if (match === null || Number(match[3]) > 65535) return undefined;
+  return { hostname: match[1] ?? match[2]!, port: Number(match[3]) };
 }
 
 /** Where a trace line goes: a message, or (with `message` undefined) a note. */
@@ -281,14 +290,6 @@ function keyOf(processId: number, secretKey: Uint8Array): string {
   let hex = "";
   for (const b of secretKey) hex += b.toString(16).padStart(2, "0");
   return `${processId}:${hex}`;
-}
-
-function plansFor(config: ResolvedConfig, entry: HostEntry): TlsPlan[] {
-  if (entry.type === "unix" || config.sslMode === "disable") return ["none"];
-  if (config.sslNegotiation === "direct") return ["direct"];
-  if (config.sslMode === "allow") return ["none", "request"];
-  if (config.sslMode === "prefer") return ["request", "none"];
-  return ["request"];
 }
 
 /**
@@ -440,7 +441,7 @@ class ProxySession {
     let last: unknown;
     const entries = only === undefined ? config.hosts : [only.entry];
     for (const entry of entries) {
-      const plans = only === undefined ? plansFor(config, entry) : [only.plan];
+      const plans = only === undefined ? tlsPlans(config, entry) : [only.plan];
       for (const plan of plans) {
         if (closing.aborted) throw closing.reason;
         const controller = new AbortController();

@@ -6,7 +6,7 @@
  */
 
 import { tlsServerEndPoint } from "../auth/channel_binding.ts";
-import { md5Hex } from "../auth/md5.ts";
+import { md5Hex, md5Salted } from "../auth/md5.ts";
 import { ScramServer, scramVerifier } from "../auth/scram_server.ts";
 import { AuthenticationError, ConnectionError } from "../errors.ts";
 import type { BackendConnection } from "./backend_connection.ts";
@@ -125,16 +125,11 @@ export async function authenticate(
 
 /** What an MD5 client must answer: `md5` + md5(md5(password + user) + salt). */
 function md5Answer(user: string, secret: string, salt: Uint8Array): string {
-  const encoder = new TextEncoder();
-  // A stored pg_authid hash is md5(password + user) already.
-  const inner = /^md5[0-9a-f]{32}$/.test(secret)
+  // A stored pg_authid hash is `md5` + md5(password + user) already.
+  const stored = /^md5[0-9a-f]{32}$/.test(secret)
     ? secret.slice(3)
-    : md5Hex(encoder.encode(secret + user));
-  const innerBytes = encoder.encode(inner);
-  const outer = new Uint8Array(innerBytes.length + 4);
-  outer.set(innerBytes);
-  outer.set(salt, innerBytes.length);
-  return "md5" + md5Hex(outer);
+    : md5Hex(new TextEncoder().encode(secret + user));
+  return md5Salted(stored, salt);
 }
 
 async function scram(
