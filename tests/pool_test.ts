@@ -296,8 +296,19 @@ for (const server of servers?.servers ?? []) {
     await using admin = await openClient(server);
     const pool = openPool(server, { max: 2, applicationName: app });
     const lease = await pool.acquire();
-    const inFlight = pool.query("select pg_sleep(0.1), 7 as n");
-    await sleep(20);
+    const inFlight = pool.query("select pg_sleep(0.5), 7 as n");
+    // Close must find the query running, not still waiting for its connection to open (which a
+    // fixed 20 ms did not ensure on a loaded machine: the query then failed with "Pool is closed").
+    await until(
+      async () => {
+        const [row] = await admin.sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+          where application_name = ${app} and state = 'active' and query like 'select pg_sleep%'`;
+        return row!.n === 1;
+      },
+      5_000,
+      "the query to run",
+    );
     const waiter = pool.acquire();
     let closed = false;
     const closing = pool.close().then(() => closed = true);
